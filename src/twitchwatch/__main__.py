@@ -1,0 +1,5 @@
+import sys
+
+from twitchwatch.cli import main
+
+sys.exit(main())

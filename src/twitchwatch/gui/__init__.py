@@ -1,0 +1,1 @@
+"""PySide6 + pyqtgraph window. The only part of twitchwatch that imports Qt."""

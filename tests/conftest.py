@@ -1,0 +1,24 @@
+"""Test-session setup: LSL stays on this machine, Qt renders offscreen, numba errors surface."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Must happen before anything imports pylsl: liblsl reads its config once, at load time.
+LSL_CONFIG = Path(__file__).with_name("lsl_api.cfg").resolve()
+os.environ["LSLAPICFG"] = str(LSL_CONFIG)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Real recordings from other tools; tests using them skip where the folder is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real recordings not available: {SHARED_DATA} is absent (see shared/data/README.md)")
+    return SHARED_DATA
