@@ -1,0 +1,715 @@
+"""The fused streaming kernel: filters, noise floor, segmentation and event decisions.
+
+Everything happens one sample at a time, in time order, with all state in arrays that the caller
+owns (see `state.py`), so that any chunking of a signal gives bit-identical results. Decisions
+are taken at absolute sample positions (block ends, isolation deadlines), never at chunk ends.
+
+Per sample and channel:
+  raw -> band-pass (+ mains notch once mains is identified) -> y
+  y   -> energy envelope e (one-pole smoothing of y**2)
+  e   -> segment machine: a segment starts when e > threshold_on, ends when e stays below
+         threshold_off for merge_gap; its waveform features come from |y| > k * noise RMS.
+Per channel, closed segments form *runs*: consecutive potentials with onset intervals
+<= isolation_ms. A run of 1-2 potentials is isolated firing (a twitch, or a twitch with its
+doublet); a run of >= train_min_potentials is continual firing and belongs to sustained activity.
+Potentials seen on several channels within channel_merge_ms are one pending event; it is
+decided when the run of its strongest channel closes (isolation_ms after its last potential).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from twitchwatch.engine.filters import _sos_step
+from twitchwatch.engine import layout as L
+
+
+@njit(cache=True, nogil=True)
+def _bit(c):
+    # Channels beyond 63 share the top bit of the mask (masks are int64).
+    return np.int64(1) << min(c, 63)
+
+
+@njit(cache=True, nogil=True)
+def _median_of(values, count, scratch):
+    for i in range(count):
+        scratch[i] = values[i]
+    part = scratch[:count]
+    part.sort()
+    half = count // 2
+    if count % 2 == 1:
+        return part[half]
+    return 0.5 * (part[half - 1] + part[half])
+
+
+@njit(cache=True, nogil=True)
+def _ratio(a, b):
+    lo = min(a, b)
+    if lo <= 0.0:
+        return np.inf
+    return max(a, b) / lo
+
+
+@njit(cache=True, nogil=True)
+def _emit(out_i, out_f, gi, kind, ch, onset, end, mask, flags, phases, nch, n, pp, energy, snr, rms, freq, breadth):
+    k = gi[L.G_NOUT]
+    out_i[k, L.OI_KIND] = kind
+    out_i[k, L.OI_CH] = ch
+    out_i[k, L.OI_ONSET] = onset
+    out_i[k, L.OI_END] = end
+    out_i[k, L.OI_MASK] = mask
+    out_i[k, L.OI_FLAGS] = flags
+    out_i[k, L.OI_PHASES] = phases
+    out_i[k, L.OI_NCH] = nch
+    out_i[k, L.OI_DECIDED_AT] = n
+    out_f[k, L.OF_PP] = pp
+    out_f[k, L.OF_ENERGY] = energy
+    out_f[k, L.OF_SNR] = snr
+    out_f[k, L.OF_RMS] = rms
+    out_f[k, L.OF_FREQ] = freq
+    out_f[k, L.OF_BREADTH] = breadth
+    gi[L.G_NOUT] = k + 1
+
+
+# ---- sustained activity (episodes) -------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _episode_activity(c, start_n, n, ci, cf, gi):
+    """Channel `c` shows continual activity that began at `start_n`."""
+    if gi[L.G_EP_OPEN] == 0:
+        gi[L.G_EP_OPEN] = 1
+        gi[L.G_EP_START] = start_n
+        gi[L.G_EP_LAST] = n
+        gi[L.G_EP_MASK] = 0
+        gi[L.G_EP_OPENED_AT] = n
+        gi[L.G_EP_VOL] = gi[L.G_VOLUNTARY]
+        for k in range(ci.shape[0]):
+            ci[k, L.CI_EP_ZC0] = ci[k, L.CI_ZC]
+            cf[k, L.CF_EP_ENERGY] = 0.0
+            cf[k, L.CF_EP_MAXABS] = 0.0
+    elif start_n < gi[L.G_EP_START]:
+        gi[L.G_EP_START] = start_n
+    gi[L.G_EP_MASK] |= _bit(c)
+
+
+@njit(cache=True, nogil=True)
+def _close_episode(n, p, ci, cf, gi, out_i, out_f):
+    gi[L.G_EP_OPEN] = 0
+    start = gi[L.G_EP_START]
+    last = gi[L.G_EP_LAST]
+    mask = gi[L.G_EP_MASK]
+    gi[L.G_EP_PREV_START] = start
+    gi[L.G_EP_PREV_LAST] = last
+    gi[L.G_EP_PREV_MASK] = mask
+    if last < p[L.P_WARMUP]:
+        return
+    n_ch = ci.shape[0]
+    best = 0
+    best_energy = -1.0
+    n_active = 0
+    for k in range(n_ch):
+        if mask & _bit(k):
+            n_active += 1
+            if cf[k, L.CF_EP_ENERGY] > best_energy:
+                best_energy = cf[k, L.CF_EP_ENERGY]
+                best = k
+    fs = p[L.P_FS]
+    observed = max(n - gi[L.G_EP_OPENED_AT], 1)
+    rms = np.sqrt(best_energy / observed)
+    freq = (ci[best, L.CI_ZC] - ci[best, L.CI_EP_ZC0]) / (2.0 * observed / fs)
+    breadth = n_active / n_ch
+    duration = last - start + 1
+    flags = 0
+    if gi[L.G_EP_VOL]:
+        flags |= L.FLAG_VOLUNTARY_MARKER
+    if duration < p[L.P_CRAMP_MIN]:
+        kind = L.KIND_CONTRACTION if gi[L.G_EP_VOL] else L.KIND_ARTIFACT
+        flags |= L.FLAG_BURST
+    elif gi[L.G_EP_VOL]:
+        kind = L.KIND_CONTRACTION
+    elif n_ch > 1 and breadth >= p[L.P_VOL_BREADTH] and freq < p[L.P_CRAMP_FREQ]:
+        kind = L.KIND_CONTRACTION
+    elif n_ch == 1 and freq < p[L.P_CRAMP_FREQ]:
+        kind = L.KIND_CONTRACTION
+    else:
+        kind = L.KIND_CRAMP
+    floor = max(cf[best, L.CF_FLOOR_RMS], 1e-12)
+    pp = 2.0 * cf[best, L.CF_EP_MAXABS]
+    _emit(out_i, out_f, gi, kind, best, start, last, mask, flags, 0, n_active, n,
+          pp, best_energy / fs, rms / floor, rms, freq, breadth)
+
+
+# ---- ECG tracking ---------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _ecg_observe(t, pp, ch, p, gi, gf, ecg_h):
+    """Feed one isolated potential; return True if it is a heart beat (regular R-R, same size)."""
+    tol = p[L.P_ECG_TOL]
+    if gi[L.G_ECG_ON]:
+        rr = gf[L.GF_ECG_RR]
+        since = t - gi[L.G_ECG_LAST]
+        k = int(np.floor(since / rr + 0.5))
+        if 1 <= k <= p[L.P_ECG_MISSED] + 1:
+            dev = abs(since - k * rr)
+            if dev <= tol * rr * (1.0 + 0.5 * (k - 1)) and _ratio(pp, gf[L.GF_ECG_PP]) <= p[L.P_ECG_AMP]:
+                gf[L.GF_ECG_RR] = 0.8 * rr + 0.2 * (since / k)
+                gf[L.GF_ECG_PP] = 0.8 * gf[L.GF_ECG_PP] + 0.2 * pp
+                gi[L.G_ECG_LAST] = t
+                gi[L.G_ECG_CH] = ch
+                return True
+        if since > (p[L.P_ECG_MISSED] + 1.5) * rr:
+            gi[L.G_ECG_ON] = 0
+    beat = False
+    nh = gi[L.G_ECG_NH]
+    # Re-acquire with two beats when the previous rhythm and size are known.
+    if gf[L.GF_ECG_RR] > 0.0:
+        for j in range(min(nh, L.ECG_HISTORY)):
+            d1 = t - ecg_h[j, L.EH_ONSET]
+            if abs(d1 - gf[L.GF_ECG_RR]) <= tol * gf[L.GF_ECG_RR] and _ratio(pp, gf[L.GF_ECG_PP]) <= p[L.P_ECG_AMP] \
+                    and _ratio(ecg_h[j, L.EH_PP], gf[L.GF_ECG_PP]) <= p[L.P_ECG_AMP]:
+                beat = True
+                gf[L.GF_ECG_RR] = 0.8 * gf[L.GF_ECG_RR] + 0.2 * d1
+                break
+    if not beat:
+        for j in range(min(nh, L.ECG_HISTORY)):
+            d1 = t - ecg_h[j, L.EH_ONSET]
+            if d1 < p[L.P_ECG_RR_MIN] or d1 > p[L.P_ECG_RR_MAX] or _ratio(pp, ecg_h[j, L.EH_PP]) > p[L.P_ECG_AMP]:
+                continue
+            chain = 2
+            last = ecg_h[j, L.EH_ONSET]
+            for m in range(j + 1, min(nh, L.ECG_HISTORY)):
+                d = last - ecg_h[m, L.EH_ONSET]
+                if abs(d - d1) <= tol * d1 and _ratio(ecg_h[m, L.EH_PP], pp) <= p[L.P_ECG_AMP]:
+                    chain += 1
+                    last = ecg_h[m, L.EH_ONSET]
+                    if chain >= p[L.P_ECG_MIN_BEATS]:
+                        break
+                elif d > d1 * (1.0 + tol):
+                    break
+            if chain >= p[L.P_ECG_MIN_BEATS]:
+                beat = True
+                gf[L.GF_ECG_RR] = d1
+                gf[L.GF_ECG_PP] = pp
+                break
+    if beat:
+        gi[L.G_ECG_ON] = 1
+        gi[L.G_ECG_LAST] = t
+        gi[L.G_ECG_CH] = ch
+        if gf[L.GF_ECG_PP] <= 0.0:
+            gf[L.GF_ECG_PP] = pp
+    # History of isolated potentials, newest first.
+    for j in range(L.ECG_HISTORY - 1, 0, -1):
+        ecg_h[j, L.EH_ONSET] = ecg_h[j - 1, L.EH_ONSET]
+        ecg_h[j, L.EH_PP] = ecg_h[j - 1, L.EH_PP]
+        ecg_h[j, L.EH_CH] = ecg_h[j - 1, L.EH_CH]
+    ecg_h[0, L.EH_ONSET] = t
+    ecg_h[0, L.EH_PP] = pp
+    ecg_h[0, L.EH_CH] = ch
+    gi[L.G_ECG_NH] = min(nh + 1, L.ECG_HISTORY)
+    return beat
+
+
+# ---- segments, runs and pending events --------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi):
+    onset = ci[c, L.CI_AMP_FIRST] if ci[c, L.CI_AMP_FIRST] >= 0 else ci[c, L.CI_SEG_START]
+    span_end = ci[c, L.CI_AMP_LAST] if ci[c, L.CI_AMP_LAST] >= 0 else ci[c, L.CI_LAST_ABOVE]
+    span_end = max(span_end, onset)
+    end = span_end
+    echo_onset = -1
+    echo_end = -1
+    pots = ci[c, L.CI_POTS]
+    if pots == 2:
+        gap = ci[c, L.CI_POT2_ONSET] - onset
+        if p[L.P_DBL_MIN] <= gap <= p[L.P_DBL_MAX]:
+            # A doublet inside one burst: the first potential and its echo.
+            end = ci[c, L.CI_POT1_END]
+            echo_onset = ci[c, L.CI_POT2_ONSET]
+            echo_end = span_end
+    duration = end - onset + 1
+    pp = cf[c, L.CF_SEG_YMAX] - cf[c, L.CF_SEG_YMIN]
+    lf_pp = cf[c, L.CF_SEG_LFMAX] - cf[c, L.CF_SEG_LFMIN]
+    is_long = 1 if (duration > p[L.P_MAX_TWITCH] or pots >= 3) else 0
+    ci[c, L.CI_IN_SEG] = 0
+    if duration < p[L.P_MIN_TWITCH] and not is_long:
+        return  # a noise crossing, not a potential
+
+    # Runs: discharges at continual intervals on this channel. An echo 10-110 ms after a
+    # discharge of similar size is part of that discharge (doublet) and not counted.
+    nr = ci[c, L.CI_RUN_COUNT]
+    k = ci[c, L.CI_SEG_COUNT]
+    slot = k % L.SEG_RING
+    is_echo = 0
+    if nr > 0 and onset - run_i[c, (nr - 1) % L.RUN_RING, L.RI_LAST_ONSET] <= p[L.P_ISO]:
+        r = nr - 1
+        rs = r % L.RUN_RING
+        prim = run_i[c, rs, L.RI_LAST_PRIMARY_SEG]
+        ps = prim % L.SEG_RING
+        gap = onset - seg_i[c, ps, L.SI_ONSET]
+        if (echo_onset < 0 and not is_long and seg_i[c, ps, L.SI_LONG] == 0
+                and seg_i[c, ps, L.SI_ECHO_ONSET] < 0 and p[L.P_DBL_MIN] <= gap <= p[L.P_DBL_MAX]
+                and _ratio(pp, seg_f[c, ps, L.SF_PP]) <= p[L.P_DBL_RATIO]):
+            is_echo = 1
+            seg_i[c, ps, L.SI_ECHO_ONSET] = onset
+            seg_i[c, ps, L.SI_ECHO_END] = end
+        else:
+            run_i[c, rs, L.RI_SIZE] += 1
+            run_i[c, rs, L.RI_LAST_PRIMARY_SEG] = k
+        run_i[c, rs, L.RI_LAST_ONSET] = max(onset, run_i[c, rs, L.RI_LAST_ONSET])
+        run_i[c, rs, L.RI_HAS_LONG] |= is_long
+    else:
+        r = nr
+        rs = r % L.RUN_RING
+        run_i[c, rs, L.RI_FIRST_ONSET] = onset
+        run_i[c, rs, L.RI_LAST_ONSET] = onset
+        run_i[c, rs, L.RI_SIZE] = 1
+        run_i[c, rs, L.RI_HAS_LONG] = is_long
+        run_i[c, rs, L.RI_FIRST_SEG] = k
+        run_i[c, rs, L.RI_LAST_PRIMARY_SEG] = k
+        ci[c, L.CI_RUN_COUNT] = nr + 1
+    seg_i[c, slot, L.SI_ONSET] = onset
+    seg_i[c, slot, L.SI_END] = end
+    seg_i[c, slot, L.SI_PHASES] = ci[c, L.CI_PHASES]
+    seg_i[c, slot, L.SI_CLIP] = ci[c, L.CI_SEG_CLIP]
+    seg_i[c, slot, L.SI_RUN] = r
+    seg_i[c, slot, L.SI_LONG] = is_long
+    seg_i[c, slot, L.SI_ECHO_ONSET] = echo_onset
+    seg_i[c, slot, L.SI_ECHO_END] = echo_end
+    seg_i[c, slot, L.SI_IS_ECHO] = is_echo
+    seg_f[c, slot, L.SF_PP] = pp
+    seg_f[c, slot, L.SF_ENERGY] = cf[c, L.CF_SEG_ENERGY]
+    seg_f[c, slot, L.SF_LF_PP] = lf_pp
+    ci[c, L.CI_SEG_COUNT] = k + 1
+
+    size = run_i[c, rs, L.RI_SIZE]
+    if size >= p[L.P_TRAIN_MIN] or (size >= 2 and run_i[c, rs, L.RI_HAS_LONG]):
+        _episode_activity(c, run_i[c, rs, L.RI_FIRST_ONSET], n, ci, cf, gi)
+
+    floor = max(cf[c, L.CF_FLOOR_RMS], 1e-12)
+    # One potential seen on several channels is one event.
+    npend = gi[L.G_NPEND]
+    for i in range(npend):
+        if pend_i[i, L.PI_DEAD]:
+            continue
+        near_onset = abs(pend_i[i, L.PI_ONSET] - onset) <= p[L.P_CH_MERGE] and (pend_i[i, L.PI_MASK] & _bit(c)) == 0
+        within_span = pend_i[i, L.PI_ONSET] - p[L.P_CH_MERGE] <= onset <= pend_i[i, L.PI_SPAN_END] + p[L.P_CH_MERGE]
+        if near_onset or within_span:
+            if (pend_i[i, L.PI_MASK] & _bit(c)) == 0:
+                pend_i[i, L.PI_NCH] += 1
+            pend_i[i, L.PI_MASK] |= _bit(c)
+            pend_i[i, L.PI_END] = max(pend_i[i, L.PI_END], end)
+            pend_i[i, L.PI_SPAN_END] = max(pend_i[i, L.PI_SPAN_END], span_end)
+            pend_i[i, L.PI_CLIP] |= ci[c, L.CI_SEG_CLIP]
+            pend_f[i, L.PF_ENERGY] += cf[c, L.CF_SEG_ENERGY]
+            if onset < pend_i[i, L.PI_ONSET]:
+                pend_i[i, L.PI_ONSET] = onset
+            if near_onset and pp > pend_f[i, L.PF_PP]:
+                pend_i[i, L.PI_CH] = c
+                pend_i[i, L.PI_SEG] = k
+                pend_i[i, L.PI_PHASES] = ci[c, L.CI_PHASES]
+                pend_i[i, L.PI_LONG] = is_long
+                pend_f[i, L.PF_PP] = pp
+                pend_f[i, L.PF_LF_PP] = lf_pp
+                pend_f[i, L.PF_SNR] = pp / floor
+            return
+    if npend == L.PENDING_CAPACITY:
+        # Far more potentials than isolated firing can produce: this is sustained activity.
+        _episode_activity(c, onset, n, ci, cf, gi)
+        return
+    i = npend
+    pend_i[i, L.PI_ONSET] = onset
+    pend_i[i, L.PI_END] = end
+    pend_i[i, L.PI_SPAN_END] = span_end
+    pend_i[i, L.PI_CH] = c
+    pend_i[i, L.PI_SEG] = k
+    pend_i[i, L.PI_MASK] = _bit(c)
+    pend_i[i, L.PI_PHASES] = ci[c, L.CI_PHASES]
+    pend_i[i, L.PI_CLIP] = ci[c, L.CI_SEG_CLIP]
+    pend_i[i, L.PI_LONG] = is_long
+    pend_i[i, L.PI_NCH] = 1
+    pend_i[i, L.PI_DEAD] = 0
+    pend_f[i, L.PF_PP] = pp
+    pend_f[i, L.PF_ENERGY] = cf[c, L.CF_SEG_ENERGY]
+    pend_f[i, L.PF_LF_PP] = lf_pp
+    pend_f[i, L.PF_SNR] = pp / floor
+    gi[L.G_NPEND] = npend + 1
+
+
+@njit(cache=True, nogil=True)
+def _in_episode(onset, mask, p, gi):
+    if gi[L.G_EP_OPEN] and (mask & gi[L.G_EP_MASK]) and onset >= gi[L.G_EP_START] - p[L.P_ISO]:
+        return True
+    if (mask & gi[L.G_EP_PREV_MASK]) and gi[L.G_EP_PREV_START] - p[L.P_ISO] <= onset <= gi[L.G_EP_PREV_LAST] + p[L.P_ISO]:
+        return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f):
+    npend = gi[L.G_NPEND]
+    fs = p[L.P_FS]
+    for i in range(npend):
+        if pend_i[i, L.PI_DEAD]:
+            continue
+        c = pend_i[i, L.PI_CH]
+        k = pend_i[i, L.PI_SEG]
+        r = seg_i[c, k % L.SEG_RING, L.SI_RUN]
+        rs = r % L.RUN_RING
+        size = run_i[c, rs, L.RI_SIZE]
+        has_long = run_i[c, rs, L.RI_HAS_LONG]
+        if size >= p[L.P_TRAIN_MIN] or (size >= 2 and has_long):
+            pend_i[i, L.PI_DEAD] = 1  # continual firing: part of sustained activity
+            continue
+        last_onset = run_i[c, rs, L.RI_LAST_ONSET]
+        run_open = r == ci[c, L.CI_RUN_COUNT] - 1 and (
+            n - last_onset <= p[L.P_ISO]
+            or (ci[c, L.CI_IN_SEG] and ci[c, L.CI_SEG_START] - last_onset <= p[L.P_ISO])
+        )
+        if run_open:
+            continue
+        pend_i[i, L.PI_DEAD] = 1
+        onset = pend_i[i, L.PI_ONSET]
+        mask = pend_i[i, L.PI_MASK]
+        if _in_episode(onset, mask, p, gi):
+            continue
+        folded = False
+        for j in range(npend):
+            if j != i and pend_i[j, L.PI_DEAD] == 0 and pend_i[j, L.PI_ONSET] < onset <= pend_i[j, L.PI_SPAN_END] + p[L.P_CH_MERGE]:
+                pend_i[j, L.PI_MASK] |= mask
+                folded = True
+                break
+        if folded:
+            continue  # a later part of an event already pending (e.g. its echo on another channel)
+        if seg_i[c, k % L.SEG_RING, L.SI_IS_ECHO]:
+            continue  # the echo of a doublet: reported with the discharge before it
+        end = pend_i[i, L.PI_END]
+        flags = 0
+        echo_onset = seg_i[c, k % L.SEG_RING, L.SI_ECHO_ONSET]
+        if echo_onset >= 0:
+            flags |= L.FLAG_DOUBLET
+            end = max(end, seg_i[c, k % L.SEG_RING, L.SI_ECHO_END])
+            for j in range(npend):
+                if pend_i[j, L.PI_DEAD] == 0 and abs(pend_i[j, L.PI_ONSET] - echo_onset) <= p[L.P_CH_MERGE]:
+                    mask |= pend_i[j, L.PI_MASK]
+                    pend_i[j, L.PI_DEAD] = 1
+        pp = pend_f[i, L.PF_PP]
+        kind = L.KIND_FASCICULATION
+        if pend_i[i, L.PI_CLIP]:
+            kind = L.KIND_ARTIFACT
+            flags |= L.FLAG_CLIPPING
+        elif pp > p[L.P_MAX_TWITCH_UV]:
+            kind = L.KIND_ARTIFACT
+            flags |= L.FLAG_TOO_LARGE
+        elif _ecg_observe(onset, pp, c, p, gi, gf, ecg_h):
+            kind = L.KIND_ARTIFACT
+            flags |= L.FLAG_ECG
+        elif pend_f[i, L.PF_LF_PP] > p[L.P_MOTION_RATIO] * pp:
+            kind = L.KIND_ARTIFACT
+            flags |= L.FLAG_POP if (pend_i[i, L.PI_PHASES] <= 2 and pend_i[i, L.PI_LONG] == 0) else L.FLAG_MOTION
+        elif pend_i[i, L.PI_LONG]:
+            kind = L.KIND_ARTIFACT
+            flags |= L.FLAG_BURST
+        elif pend_i[i, L.PI_PHASES] >= p[L.P_COMPLEX]:
+            flags |= L.FLAG_COMPLEX
+        if onset < p[L.P_WARMUP]:
+            continue
+        _emit(out_i, out_f, gi, kind, c, onset, end, mask, flags, pend_i[i, L.PI_PHASES], pend_i[i, L.PI_NCH], n,
+              pp, pend_f[i, L.PF_ENERGY] / fs, pend_f[i, L.PF_SNR], 0.0, 0.0, pend_i[i, L.PI_NCH] / ci.shape[0])
+    # Compact: keep undecided events in order.
+    w = 0
+    for i in range(npend):
+        if pend_i[i, L.PI_DEAD] == 0:
+            if w != i:
+                pend_i[w, :] = pend_i[i, :]
+                pend_f[w, :] = pend_f[i, :]
+            w += 1
+    gi[L.G_NPEND] = w
+
+
+# ---- noise floor and mains blocks ------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _end_noise_block(c, p, ci, cf, hist, scratch):
+    block = ci[c, L.CI_BLK_POS]
+    rms2 = cf[c, L.CF_BLK_SUMSQ] / block
+    count = ci[c, L.CI_HIST_COUNT]
+    n_hist = int(p[L.P_HIST_N])
+    if count < p[L.P_MIN_WARM_BLOCKS] or ci[c, L.CI_BLK_ACTIVE] < p[L.P_FREEZE_FRAC] * block:
+        pos = ci[c, L.CI_HIST_POS]
+        hist[c, 0, pos] = rms2
+        hist[c, 1, pos] = cf[c, L.CF_BLK_MAXE]
+        ci[c, L.CI_HIST_POS] = (pos + 1) % n_hist
+        count = min(count + 1, n_hist)
+        ci[c, L.CI_HIST_COUNT] = count
+        cf[c, L.CF_FLOOR_RMS] = np.sqrt(_median_of(hist[c, 0], count, scratch))
+        cf[c, L.CF_T_ON] = p[L.P_K_ON] * _median_of(hist[c, 1], count, scratch)
+        cf[c, L.CF_T_OFF] = p[L.P_OFF_FRAC] * cf[c, L.CF_T_ON]
+    mean = cf[c, L.CF_BLK_RAW_SUM] / block
+    cf[c, L.CF_RAW_STD] = np.sqrt(max(cf[c, L.CF_BLK_RAW_SUMSQ] / block - mean * mean, 0.0))
+    cf[c, L.CF_BAND_RMS] = np.sqrt(rms2)
+    cf[c, L.CF_BLK_SUMSQ] = 0.0
+    cf[c, L.CF_BLK_MAXE] = 0.0
+    cf[c, L.CF_BLK_RAW_SUM] = 0.0
+    cf[c, L.CF_BLK_RAW_SUMSQ] = 0.0
+    ci[c, L.CI_BLK_ACTIVE] = 0
+    ci[c, L.CI_BLK_POS] = 0
+
+
+@njit(cache=True, nogil=True)
+def _end_mains_block(p, cf, gi, zn):
+    n_ch = cf.shape[0]
+    m = p[L.P_MAINS_BLOCK]
+    c0 = p[L.P_GCOEF0]
+    c1 = p[L.P_GCOEF1]
+    total0 = 0.0
+    total1 = 0.0
+    for c in range(n_ch):
+        s1 = cf[c, L.CF_G0_S1]
+        s2 = cf[c, L.CF_G0_S2]
+        pw0 = max(s1 * s1 + s2 * s2 - c0 * s1 * s2, 0.0)
+        s1 = cf[c, L.CF_G1_S1]
+        s2 = cf[c, L.CF_G1_S2]
+        pw1 = max(s1 * s1 + s2 * s2 - c1 * s1 * s2, 0.0)
+        cf[c, L.CF_MAINS0_UV] = 2.0 * np.sqrt(pw0) / m
+        cf[c, L.CF_MAINS1_UV] = 2.0 * np.sqrt(pw1) / m
+        total0 += pw0
+        total1 += pw1
+        cf[c, L.CF_G0_S1] = 0.0
+        cf[c, L.CF_G0_S2] = 0.0
+        cf[c, L.CF_G1_S1] = 0.0
+        cf[c, L.CF_G1_S2] = 0.0
+    cand = -1
+    if total0 > p[L.P_MAINS_RATIO] * total1:
+        cand = 0
+    elif total1 > p[L.P_MAINS_RATIO] * total0:
+        cand = 1
+    if cand >= 0 and cand != gi[L.G_MAINS_FAM]:
+        if cand == gi[L.G_MAINS_CAND]:
+            gi[L.G_MAINS_CAND_COUNT] += 1
+        else:
+            gi[L.G_MAINS_CAND] = cand
+            gi[L.G_MAINS_CAND_COUNT] = 1
+        # The first identification is taken at once; a change needs two blocks in a row.
+        if gi[L.G_MAINS_FAM] < 0 or gi[L.G_MAINS_CAND_COUNT] >= 2:
+            gi[L.G_MAINS_FAM] = cand
+            gi[L.G_MAINS_CAND_COUNT] = 0
+            zn[:, :, :] = 0.0
+    elif cand == gi[L.G_MAINS_FAM]:
+        gi[L.G_MAINS_CAND_COUNT] = 0
+    gi[L.G_MAINS_POS] = 0
+
+
+@njit(cache=True, nogil=True)
+def _sos_section_all(sos, s, z, v, n_ch):
+    """Section `s` for every channel: the arithmetic of `_sos_step`, coefficients hoisted."""
+    b0 = sos[s, 0]
+    b1 = sos[s, 1]
+    b2 = sos[s, 2]
+    a1 = sos[s, 4]
+    a2 = sos[s, 5]
+    z0 = z[s, 0]
+    z1 = z[s, 1]
+    for c in range(n_ch):
+        xc = v[c]
+        yc = b0 * xc + z0[c]
+        z0[c] = b1 * xc - a1 * yc + z1[c]
+        z1[c] = b2 * xc - a2 * yc
+        v[c] = yc
+
+
+# ---- the per-sample loop ------------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, hist, scratch, work,
+                  seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f, y_out):
+    """Process samples of `x` (samples, channels) until done or the output buffer is nearly full.
+
+    Returns the number of samples consumed. `y_out` (samples, channels) receives the filtered
+    signal when it has as many rows as `x`; pass a (0, channels) array to skip it.
+    """
+    n_samples = x.shape[0]
+    n_ch = x.shape[1]
+    n_bp = sos_bp.shape[0]
+    write_y = y_out.shape[0] == n_samples
+    alpha = p[L.P_ALPHA_ENV]
+    hp_a = p[L.P_LF_HP_A]
+    lp_a = p[L.P_LF_LP_A]
+    c0 = p[L.P_GCOEF0]
+    c1 = p[L.P_GCOEF1]
+    noise_block = p[L.P_NOISE_BLOCK]
+    mains_block = p[L.P_MAINS_BLOCK]
+    warm_blocks = p[L.P_MIN_WARM_BLOCKS]
+    wave_k = p[L.P_WAVE_K]
+    edge_frac = p[L.P_EDGE_FRAC]
+    pot_gap = p[L.P_POT_GAP]
+    out_capacity = out_i.shape[0]
+    raw_now = work[0]
+    y_now = work[1]
+    for t in range(n_samples):
+        if gi[L.G_NOUT] + 4 > out_capacity:
+            return t
+        n = gi[L.G_N]
+        # Band-pass, channels innermost so independent filters run side by side.
+        for c in range(n_ch):
+            raw_now[c] = np.float64(x[t, c]) * scale
+            y_now[c] = raw_now[c]
+        for s in range(n_bp):
+            _sos_section_all(sos_bp, s, zi, y_now, n_ch)
+        for c in range(n_ch):
+            v = y_now[c]
+            g = v + c0 * cf[c, L.CF_G0_S1] - cf[c, L.CF_G0_S2]
+            cf[c, L.CF_G0_S2] = cf[c, L.CF_G0_S1]
+            cf[c, L.CF_G0_S1] = g
+            g = v + c1 * cf[c, L.CF_G1_S1] - cf[c, L.CF_G1_S2]
+            cf[c, L.CF_G1_S2] = cf[c, L.CF_G1_S1]
+            cf[c, L.CF_G1_S1] = g
+        fam = gi[L.G_MAINS_FAM]
+        if fam >= 0:
+            notch = sos_notch[fam]
+            for s in range(notch_count[fam]):
+                _sos_section_all(notch, s, zn, y_now, n_ch)
+
+        any_active_in_episode = False
+        for c in range(n_ch):
+            raw = raw_now[c]
+            y = y_now[c]
+            if write_y:
+                y_out[t, c] = y
+            hp = hp_a * (cf[c, L.CF_LF_HP] + raw - cf[c, L.CF_PREV_RAW])
+            cf[c, L.CF_LF_HP] = hp
+            cf[c, L.CF_LF] += lp_a * (hp - cf[c, L.CF_LF])
+            lf = cf[c, L.CF_LF]
+            warm = ci[c, L.CI_HIST_COUNT] >= warm_blocks
+            if raw == cf[c, L.CF_PREV_RAW]:
+                ci[c, L.CI_CLIP_RUN] += 1
+            else:
+                ci[c, L.CI_CLIP_RUN] = 0
+            cf[c, L.CF_PREV_RAW] = raw
+            if warm and ci[c, L.CI_CLIP_RUN] + 1 >= p[L.P_CLIP_REPEAT] \
+                    and abs(hp) > p[L.P_CLIP_K] * cf[c, L.CF_FLOOR_RMS]:
+                ci[c, L.CI_CLIPPED_SAMPLES] += 1
+                ci[c, L.CI_LAST_CLIP] = n
+            if y * cf[c, L.CF_PREV_Y] < 0.0:
+                ci[c, L.CI_ZC] += 1
+            cf[c, L.CF_PREV_Y] = y
+            e = cf[c, L.CF_ENV] + alpha * (y * y - cf[c, L.CF_ENV])
+            cf[c, L.CF_ENV] = e
+
+            cf[c, L.CF_BLK_SUMSQ] += y * y
+            if e > cf[c, L.CF_BLK_MAXE]:
+                cf[c, L.CF_BLK_MAXE] = e
+            cf[c, L.CF_BLK_RAW_SUM] += raw
+            cf[c, L.CF_BLK_RAW_SUMSQ] += raw * raw
+            if ci[c, L.CI_BLK_POS] == 0 or raw < cf[c, L.CF_RAW_MIN]:
+                cf[c, L.CF_RAW_MIN] = raw
+            if ci[c, L.CI_IN_SEG] or e > cf[c, L.CF_T_ON]:
+                ci[c, L.CI_BLK_ACTIVE] += 1
+            if gi[L.G_EP_OPEN]:
+                cf[c, L.CF_EP_ENERGY] += y * y
+                if abs(y) > cf[c, L.CF_EP_MAXABS]:
+                    cf[c, L.CF_EP_MAXABS] = abs(y)
+
+            if warm:
+                if ci[c, L.CI_IN_SEG] == 0 and e > cf[c, L.CF_T_ON]:
+                    ci[c, L.CI_IN_SEG] = 1
+                    ci[c, L.CI_SEG_START] = n
+                    ci[c, L.CI_LAST_ABOVE] = n
+                    ci[c, L.CI_AMP_FIRST] = -1
+                    ci[c, L.CI_AMP_LAST] = -1
+                    ci[c, L.CI_PHASES] = 0
+                    ci[c, L.CI_LAST_SIGN] = 0
+                    ci[c, L.CI_SEG_CLIP] = 0
+                    ci[c, L.CI_SEG_ACTIVITY] = 0
+                    ci[c, L.CI_POTS] = 0
+                    ci[c, L.CI_POT1_END] = -1
+                    ci[c, L.CI_POT2_ONSET] = -1
+                    cf[c, L.CF_SEG_ABSMAX] = 0.0
+                    cf[c, L.CF_SEG_YMAX] = y
+                    cf[c, L.CF_SEG_YMIN] = y
+                    cf[c, L.CF_SEG_ENERGY] = 0.0
+                    cf[c, L.CF_SEG_LFMAX] = lf
+                    cf[c, L.CF_SEG_LFMIN] = lf
+                if ci[c, L.CI_IN_SEG]:
+                    if y > cf[c, L.CF_SEG_YMAX]:
+                        cf[c, L.CF_SEG_YMAX] = y
+                    if y < cf[c, L.CF_SEG_YMIN]:
+                        cf[c, L.CF_SEG_YMIN] = y
+                    if lf > cf[c, L.CF_SEG_LFMAX]:
+                        cf[c, L.CF_SEG_LFMAX] = lf
+                    if lf < cf[c, L.CF_SEG_LFMIN]:
+                        cf[c, L.CF_SEG_LFMIN] = lf
+                    cf[c, L.CF_SEG_ENERGY] += y * y
+                    ay = abs(y)
+                    if ay > cf[c, L.CF_SEG_ABSMAX]:
+                        cf[c, L.CF_SEG_ABSMAX] = ay
+                    if ay > max(wave_k * cf[c, L.CF_FLOOR_RMS], edge_frac * cf[c, L.CF_SEG_ABSMAX]):
+                        if ci[c, L.CI_AMP_FIRST] < 0:
+                            ci[c, L.CI_AMP_FIRST] = n
+                            ci[c, L.CI_POTS] = 1
+                        elif n - ci[c, L.CI_AMP_LAST] > pot_gap:
+                            ci[c, L.CI_POTS] += 1
+                            if ci[c, L.CI_POTS] == 2:
+                                ci[c, L.CI_POT1_END] = ci[c, L.CI_AMP_LAST]
+                                ci[c, L.CI_POT2_ONSET] = n
+                        ci[c, L.CI_AMP_LAST] = n
+                        sign = 1 if y > 0 else -1
+                        if sign != ci[c, L.CI_LAST_SIGN]:
+                            ci[c, L.CI_PHASES] += 1
+                            ci[c, L.CI_LAST_SIGN] = sign
+                    if n - ci[c, L.CI_LAST_CLIP] <= p[L.P_CLIP_HOLD]:
+                        ci[c, L.CI_SEG_CLIP] = 1
+                    if gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
+                        any_active_in_episode = True
+                    if ci[c, L.CI_SEG_ACTIVITY] == 0 and n - ci[c, L.CI_SEG_START] >= p[L.P_ACTIVITY_MIN]:
+                        ci[c, L.CI_SEG_ACTIVITY] = 1
+                        _episode_activity(c, ci[c, L.CI_SEG_START], n, ci, cf, gi)
+                        any_active_in_episode = True
+                    if e > cf[c, L.CF_T_OFF]:
+                        ci[c, L.CI_LAST_ABOVE] = n
+                    elif n - ci[c, L.CI_LAST_ABOVE] > p[L.P_MERGE_GAP]:
+                        _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi)
+
+            ci[c, L.CI_BLK_POS] += 1
+            if ci[c, L.CI_BLK_POS] >= noise_block:
+                _end_noise_block(c, p, ci, cf, hist, scratch)
+
+        gi[L.G_MAINS_POS] += 1
+        if gi[L.G_MAINS_POS] >= mains_block:
+            _end_mains_block(p, cf, gi, zn)
+
+        if gi[L.G_EP_OPEN]:
+            if any_active_in_episode:
+                gi[L.G_EP_LAST] = n
+            elif n - gi[L.G_EP_LAST] > p[L.P_EP_QUIET]:
+                _close_episode(n, p, ci, cf, gi, out_i, out_f)
+        if gi[L.G_NPEND] > 0:
+            _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f)
+        gi[L.G_N] = n + 1
+    return n_samples
+
+
+@njit(cache=True, nogil=True)
+def finish_stream(p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f):
+    """End of the signal: close open segments, decide every pending event, close the episode.
+
+    Treats the end as if quiet followed, so the last events are reported instead of lost.
+    """
+    n = gi[L.G_N] - 1
+    for c in range(ci.shape[0]):
+        if ci[c, L.CI_IN_SEG]:
+            ci[c, L.CI_LAST_ABOVE] = min(ci[c, L.CI_LAST_ABOVE], n)
+            _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi)
+    if gi[L.G_EP_OPEN]:
+        # Episode length counts up to the last activity; the close happens now.
+        _close_episode(n, p, ci, cf, gi, out_i, out_f)
+    # Far enough in the future that every run counts as closed.
+    later = n + np.int64(p[L.P_ISO]) + 1
+    if gi[L.G_NPEND] > 0:
+        _decide_pending(later, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f)
