@@ -91,8 +91,10 @@ class DetectorConfig:
     cramp_min_s: float = 2.0
     #: sustained activity ends after this long with no activity on any channel
     episode_end_quiet_ms: float = 800.0
-    #: voluntary-vs-cramp rule (see engine/classify docs): spectral split and spatial breadth
-    cramp_min_mean_freq_hz: float = 88.0
+    #: voluntary-vs-cramp rule (kernel._close_episode): RMS frequency of the strongest channel
+    #: (cramp ~100 Hz, voluntary ~75-80 Hz) and spatial breadth (share of channels with >= 30 %
+    #: of the strongest channel's RMS; voluntary contraction involves the whole muscle)
+    cramp_min_mean_freq_hz: float = 90.0
     voluntary_min_breadth: float = 0.75
 
     # --- ECG ------------------------------------------------------------------------------------

@@ -86,8 +86,8 @@ def _episode_activity(c, start_n, n, ci, cf, gi):
         gi[L.G_EP_OPENED_AT] = n
         gi[L.G_EP_VOL] = gi[L.G_VOLUNTARY]
         for k in range(ci.shape[0]):
-            ci[k, L.CI_EP_ZC0] = ci[k, L.CI_ZC]
             cf[k, L.CF_EP_ENERGY] = 0.0
+            cf[k, L.CF_EP_DIFF] = 0.0
             cf[k, L.CF_EP_MAXABS] = 0.0
     elif start_n < gi[L.G_EP_START]:
         gi[L.G_EP_START] = start_n
@@ -108,17 +108,21 @@ def _close_episode(n, p, ci, cf, gi, out_i, out_f):
     n_ch = ci.shape[0]
     best = 0
     best_energy = -1.0
+    for k in range(n_ch):
+        if cf[k, L.CF_EP_ENERGY] > best_energy:
+            best_energy = cf[k, L.CF_EP_ENERGY]
+            best = k
+    # Breadth: channels carrying at least 30 % of the strongest channel's RMS.
     n_active = 0
     for k in range(n_ch):
-        if mask & _bit(k):
+        if cf[k, L.CF_EP_ENERGY] >= 0.09 * best_energy:
             n_active += 1
-            if cf[k, L.CF_EP_ENERGY] > best_energy:
-                best_energy = cf[k, L.CF_EP_ENERGY]
-                best = k
     fs = p[L.P_FS]
     observed = max(n - gi[L.G_EP_OPENED_AT], 1)
     rms = np.sqrt(best_energy / observed)
-    freq = (ci[best, L.CI_ZC] - ci[best, L.CI_EP_ZC0]) / (2.0 * observed / fs)
+    # RMS frequency from the ratio of derivative to signal power (second spectral moment).
+    ratio = np.sqrt(cf[best, L.CF_EP_DIFF] / max(best_energy, 1e-300))
+    freq = fs / np.pi * np.arcsin(min(0.5 * ratio, 1.0))
     breadth = n_active / n_ch
     duration = last - start + 1
     flags = 0
@@ -129,12 +133,17 @@ def _close_episode(n, p, ci, cf, gi, out_i, out_f):
         flags |= L.FLAG_BURST
     elif gi[L.G_EP_VOL]:
         kind = L.KIND_CONTRACTION
-    elif n_ch > 1 and breadth >= p[L.P_VOL_BREADTH] and freq < p[L.P_CRAMP_FREQ]:
-        kind = L.KIND_CONTRACTION
-    elif n_ch == 1 and freq < p[L.P_CRAMP_FREQ]:
-        kind = L.KIND_CONTRACTION
     else:
-        kind = L.KIND_CRAMP
+        # Rest monitoring: sustained activity is a cramp unless it looks voluntary, i.e. it
+        # spreads over the whole array (cramps are localised) and its spectrum is lower (cramp
+        # potentials are shorter: mean frequency ~100 Hz vs ~75 Hz; Ross 1995, Roeleveld 2000).
+        broad = n_ch > 1 and breadth >= p[L.P_VOL_BREADTH]
+        low_freq = freq < p[L.P_CRAMP_FREQ]
+        if p[L.P_USE_FREQ] > 0:
+            voluntary = low_freq and (broad or n_ch == 1)
+        else:
+            voluntary = broad
+        kind = L.KIND_CONTRACTION if voluntary else L.KIND_CRAMP
     floor = max(cf[best, L.CF_FLOOR_RMS], 1e-12)
     pp = 2.0 * cf[best, L.CF_EP_MAXABS]
     _emit(out_i, out_f, gi, kind, best, start, last, mask, flags, 0, n_active, n,
@@ -287,8 +296,11 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi):
     ci[c, L.CI_SEG_COUNT] = k + 1
 
     size = run_i[c, rs, L.RI_SIZE]
-    if size >= p[L.P_TRAIN_MIN] or (size >= 2 and run_i[c, rs, L.RI_HAS_LONG]):
+    if size >= p[L.P_TRAIN_MIN]:
+        # Continual firing: sustained activity goes on (only this extends an episode, so
+        # that isolated potentials such as heart beats cannot keep one alive).
         _episode_activity(c, run_i[c, rs, L.RI_FIRST_ONSET], n, ci, cf, gi)
+        gi[L.G_EP_LAST] = max(gi[L.G_EP_LAST], end)
 
     floor = max(cf[c, L.CF_FLOOR_RMS], 1e-12)
     # One potential seen on several channels is one event.
@@ -362,7 +374,7 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
         rs = r % L.RUN_RING
         size = run_i[c, rs, L.RI_SIZE]
         has_long = run_i[c, rs, L.RI_HAS_LONG]
-        if size >= p[L.P_TRAIN_MIN] or (size >= 2 and has_long):
+        if size >= p[L.P_TRAIN_MIN]:
             pend_i[i, L.PI_DEAD] = 1  # continual firing: part of sustained activity
             continue
         last_onset = run_i[c, rs, L.RI_LAST_ONSET]
@@ -596,8 +608,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
                     and abs(hp) > p[L.P_CLIP_K] * cf[c, L.CF_FLOOR_RMS]:
                 ci[c, L.CI_CLIPPED_SAMPLES] += 1
                 ci[c, L.CI_LAST_CLIP] = n
-            if y * cf[c, L.CF_PREV_Y] < 0.0:
-                ci[c, L.CI_ZC] += 1
+            dy = y - cf[c, L.CF_PREV_Y]
             cf[c, L.CF_PREV_Y] = y
             e = cf[c, L.CF_ENV] + alpha * (y * y - cf[c, L.CF_ENV])
             cf[c, L.CF_ENV] = e
@@ -612,6 +623,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
             if ci[c, L.CI_IN_SEG] or e > cf[c, L.CF_T_ON]:
                 ci[c, L.CI_BLK_ACTIVE] += 1
             if gi[L.G_EP_OPEN]:
+                cf[c, L.CF_EP_DIFF] += dy * dy
                 cf[c, L.CF_EP_ENERGY] += y * y
                 if abs(y) > cf[c, L.CF_EP_MAXABS]:
                     cf[c, L.CF_EP_MAXABS] = abs(y)
@@ -665,7 +677,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
                             ci[c, L.CI_LAST_SIGN] = sign
                     if n - ci[c, L.CI_LAST_CLIP] <= p[L.P_CLIP_HOLD]:
                         ci[c, L.CI_SEG_CLIP] = 1
-                    if gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
+                    if ci[c, L.CI_SEG_ACTIVITY] and gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
                         any_active_in_episode = True
                     if ci[c, L.CI_SEG_ACTIVITY] == 0 and n - ci[c, L.CI_SEG_START] >= p[L.P_ACTIVITY_MIN]:
                         ci[c, L.CI_SEG_ACTIVITY] = 1

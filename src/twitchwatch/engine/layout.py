@@ -80,8 +80,9 @@ FLAG_NAMES = {
     P_POT_GAP,
     P_ECG_MIN_BEATS,
     P_MIN_TWITCH,
+    P_USE_FREQ,
     N_PARAMS,
-) = range(45)
+) = range(46)
 
 # ---- per-channel float state (n_channels, NCF) ---------------------------------------------
 (
@@ -114,8 +115,9 @@ FLAG_NAMES = {
     CF_EP_ENERGY,
     CF_EP_MAXABS,
     CF_SEG_ABSMAX,
+    CF_EP_DIFF,
     NCF,
-) = range(30)
+) = range(31)
 
 # ---- per-channel int state (n_channels, NCI) -------------------------------------------------
 (
@@ -129,7 +131,6 @@ FLAG_NAMES = {
     CI_SEG_CLIP,
     CI_CLIP_RUN,
     CI_LAST_CLIP,
-    CI_ZC,
     CI_BLK_ACTIVE,
     CI_BLK_POS,
     CI_HIST_COUNT,
@@ -137,13 +138,12 @@ FLAG_NAMES = {
     CI_SEG_COUNT,
     CI_RUN_COUNT,
     CI_CLIPPED_SAMPLES,
-    CI_EP_ZC0,
     CI_SEG_ACTIVITY,
     CI_POTS,
     CI_POT1_END,
     CI_POT2_ONSET,
     NCI,
-) = range(24)
+) = range(22)
 
 # ---- per-channel segment ring (n_channels, SEG_RING, ...) -----------------------------------
 SEG_RING = 32

@@ -69,6 +69,8 @@ def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) ->
     # A single burst of activity this long is sustained activity, not a potential.
     p[L.P_ACTIVITY_MIN] = samples(150.0)
     p[L.P_CRAMP_FREQ] = config.cramp_min_mean_freq_hz
+    # The spectral cue needs the band up to ~300 Hz; at low rates only breadth is used.
+    p[L.P_USE_FREQ] = 1.0 if min(config.lowpass_hz, config.lowpass_max_fraction_of_fs * fs_hz) >= 300.0 else 0.0
     p[L.P_VOL_BREADTH] = config.voluntary_min_breadth
     p[L.P_ECG_RR_MIN] = samples(60e3 / config.ecg_max_bpm)
     p[L.P_ECG_RR_MAX] = samples(60e3 / config.ecg_min_bpm)
