@@ -70,6 +70,10 @@ class DetectorConfig:
     max_twitch_uv: float = 2500.0
     #: a potential seen on several channels within this window is one event
     channel_merge_ms: float = 8.0
+    #: a potential smaller than this fraction of one that ended on the same channel less than
+    #: ringing_ms before is the filters' ringing (the mains notch rings for ~200 ms), not a twitch
+    ringing_ms: float = 250.0
+    ringing_fraction: float = 0.25
     doublet_min_ms: float = 10.0
     doublet_max_ms: float = 110.0
     doublet_amplitude_ratio: float = 2.5
@@ -101,12 +105,14 @@ class DetectorConfig:
     ecg_min_bpm: float = 40.0
     ecg_max_bpm: float = 180.0
     #: a beat must fall within this fraction of the R-R interval of where it is expected
-    ecg_rr_tolerance: float = 0.12
-    ecg_amplitude_ratio: float = 1.6
+    ecg_rr_tolerance: float = 0.10
+    ecg_amplitude_ratio: float = 1.35
+    #: beats of one heart look alike: duration within this ratio, same spread over channels
+    ecg_duration_ratio: float = 1.5
     #: beats missed in a row before the ECG track is dropped
     ecg_max_missed_beats: int = 3
-    #: regular potentials needed to recognise a heart rhythm (three equal intervals)
-    ecg_min_beats: int = 4
+    #: regular, alike potentials needed to recognise a heart rhythm (four equal intervals)
+    ecg_min_beats: int = 5
 
     # --- start-up ------------------------------------------------------------------------------
     #: no events before this: noise floor, mains and ECG are being learned

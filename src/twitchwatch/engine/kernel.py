@@ -154,44 +154,56 @@ def _close_episode(n, p, ci, cf, gi, out_i, out_f):
 
 
 @njit(cache=True, nogil=True)
-def _ecg_observe(t, pp, ch, p, gi, gf, ecg_h):
-    """Feed one isolated potential; return True if it is a heart beat (regular R-R, same size)."""
+def _alike(pp_a, dur_a, nch_a, pp_b, dur_b, nch_b, p):
+    """Two potentials look like beats of one heart: same size, length and spread."""
+    return (_ratio(pp_a, pp_b) <= p[L.P_ECG_AMP] and _ratio(dur_a, dur_b) <= p[L.P_ECG_DUR]
+            and abs(nch_a - nch_b) <= 1)
+
+
+@njit(cache=True, nogil=True)
+def _ecg_observe(t, pp, dur, nch, p, gi, gf, ecg_h):
+    """Feed one isolated potential; return True if it is a heart beat.
+
+    A rhythm is recognised from ecg_min_beats alike potentials at equal intervals (40-180 bpm);
+    then each potential at the expected time (allowing a few missed beats) that looks like the
+    template is a beat. A lost rhythm with a known template is re-acquired with two beats.
+    """
     tol = p[L.P_ECG_TOL]
+    rr = gf[L.GF_ECG_RR]
     if gi[L.G_ECG_ON]:
-        rr = gf[L.GF_ECG_RR]
         since = t - gi[L.G_ECG_LAST]
         k = int(np.floor(since / rr + 0.5))
         if 1 <= k <= p[L.P_ECG_MISSED] + 1:
             dev = abs(since - k * rr)
-            if dev <= tol * rr * (1.0 + 0.5 * (k - 1)) and _ratio(pp, gf[L.GF_ECG_PP]) <= p[L.P_ECG_AMP]:
+            if dev <= tol * rr and _alike(pp, dur, nch, gf[L.GF_ECG_PP], gf[L.GF_ECG_DUR], gf[L.GF_ECG_NCH], p):
                 gf[L.GF_ECG_RR] = 0.8 * rr + 0.2 * (since / k)
                 gf[L.GF_ECG_PP] = 0.8 * gf[L.GF_ECG_PP] + 0.2 * pp
+                gf[L.GF_ECG_DUR] = 0.8 * gf[L.GF_ECG_DUR] + 0.2 * dur
                 gi[L.G_ECG_LAST] = t
-                gi[L.G_ECG_CH] = ch
                 return True
         if since > (p[L.P_ECG_MISSED] + 1.5) * rr:
             gi[L.G_ECG_ON] = 0
     beat = False
-    nh = gi[L.G_ECG_NH]
-    # Re-acquire with two beats when the previous rhythm and size are known.
-    if gf[L.GF_ECG_RR] > 0.0:
-        for j in range(min(nh, L.ECG_HISTORY)):
+    nh = min(gi[L.G_ECG_NH], L.ECG_HISTORY)
+    if rr > 0.0 and _alike(pp, dur, nch, gf[L.GF_ECG_PP], gf[L.GF_ECG_DUR], gf[L.GF_ECG_NCH], p):
+        for j in range(nh):
             d1 = t - ecg_h[j, L.EH_ONSET]
-            if abs(d1 - gf[L.GF_ECG_RR]) <= tol * gf[L.GF_ECG_RR] and _ratio(pp, gf[L.GF_ECG_PP]) <= p[L.P_ECG_AMP] \
-                    and _ratio(ecg_h[j, L.EH_PP], gf[L.GF_ECG_PP]) <= p[L.P_ECG_AMP]:
+            if abs(d1 - rr) <= tol * rr and _alike(ecg_h[j, L.EH_PP], ecg_h[j, L.EH_DUR], ecg_h[j, L.EH_NCH],
+                                                   gf[L.GF_ECG_PP], gf[L.GF_ECG_DUR], gf[L.GF_ECG_NCH], p):
                 beat = True
-                gf[L.GF_ECG_RR] = 0.8 * gf[L.GF_ECG_RR] + 0.2 * d1
                 break
     if not beat:
-        for j in range(min(nh, L.ECG_HISTORY)):
+        for j in range(nh):
             d1 = t - ecg_h[j, L.EH_ONSET]
-            if d1 < p[L.P_ECG_RR_MIN] or d1 > p[L.P_ECG_RR_MAX] or _ratio(pp, ecg_h[j, L.EH_PP]) > p[L.P_ECG_AMP]:
+            if d1 < p[L.P_ECG_RR_MIN] or d1 > p[L.P_ECG_RR_MAX] \
+                    or not _alike(pp, dur, nch, ecg_h[j, L.EH_PP], ecg_h[j, L.EH_DUR], ecg_h[j, L.EH_NCH], p):
                 continue
             chain = 2
             last = ecg_h[j, L.EH_ONSET]
-            for m in range(j + 1, min(nh, L.ECG_HISTORY)):
+            for m in range(j + 1, nh):
                 d = last - ecg_h[m, L.EH_ONSET]
-                if abs(d - d1) <= tol * d1 and _ratio(ecg_h[m, L.EH_PP], pp) <= p[L.P_ECG_AMP]:
+                if abs(d - d1) <= tol * d1 and _alike(pp, dur, nch, ecg_h[m, L.EH_PP], ecg_h[m, L.EH_DUR],
+                                                      ecg_h[m, L.EH_NCH], p):
                     chain += 1
                     last = ecg_h[m, L.EH_ONSET]
                     if chain >= p[L.P_ECG_MIN_BEATS]:
@@ -202,22 +214,20 @@ def _ecg_observe(t, pp, ch, p, gi, gf, ecg_h):
                 beat = True
                 gf[L.GF_ECG_RR] = d1
                 gf[L.GF_ECG_PP] = pp
+                gf[L.GF_ECG_DUR] = dur
+                gf[L.GF_ECG_NCH] = nch
                 break
     if beat:
         gi[L.G_ECG_ON] = 1
         gi[L.G_ECG_LAST] = t
-        gi[L.G_ECG_CH] = ch
-        if gf[L.GF_ECG_PP] <= 0.0:
-            gf[L.GF_ECG_PP] = pp
     # History of isolated potentials, newest first.
     for j in range(L.ECG_HISTORY - 1, 0, -1):
-        ecg_h[j, L.EH_ONSET] = ecg_h[j - 1, L.EH_ONSET]
-        ecg_h[j, L.EH_PP] = ecg_h[j - 1, L.EH_PP]
-        ecg_h[j, L.EH_CH] = ecg_h[j - 1, L.EH_CH]
+        ecg_h[j, :] = ecg_h[j - 1, :]
     ecg_h[0, L.EH_ONSET] = t
     ecg_h[0, L.EH_PP] = pp
-    ecg_h[0, L.EH_CH] = ch
-    gi[L.G_ECG_NH] = min(nh + 1, L.ECG_HISTORY)
+    ecg_h[0, L.EH_DUR] = dur
+    ecg_h[0, L.EH_NCH] = nch
+    gi[L.G_ECG_NH] = min(gi[L.G_ECG_NH] + 1, L.ECG_HISTORY)
     return beat
 
 
@@ -247,6 +257,11 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi):
     ci[c, L.CI_IN_SEG] = 0
     if duration < p[L.P_MIN_TWITCH] and not is_long:
         return  # a noise crossing, not a potential
+    if onset - ci[c, L.CI_LAST_END] <= p[L.P_RING] and pp < p[L.P_RING_FRAC] * cf[c, L.CF_LAST_PP]:
+        return  # ringing after a large potential on this channel
+    if onset - ci[c, L.CI_LAST_END] > p[L.P_RING] or pp >= cf[c, L.CF_LAST_PP]:
+        cf[c, L.CF_LAST_PP] = pp
+    ci[c, L.CI_LAST_END] = span_end
 
     # Runs: discharges at continual intervals on this channel. An echo 10-110 ms after a
     # discharge of similar size is part of that discharge (doublet) and not counted.
@@ -417,7 +432,7 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
         elif pp > p[L.P_MAX_TWITCH_UV]:
             kind = L.KIND_ARTIFACT
             flags |= L.FLAG_TOO_LARGE
-        elif _ecg_observe(onset, pp, c, p, gi, gf, ecg_h):
+        elif _ecg_observe(onset, pp, pend_i[i, L.PI_END] - onset + 1, pend_i[i, L.PI_NCH], p, gi, gf, ecg_h):
             kind = L.KIND_ARTIFACT
             flags |= L.FLAG_ECG
         elif pend_f[i, L.PF_LF_PP] > p[L.P_MOTION_RATIO] * pp:

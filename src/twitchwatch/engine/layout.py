@@ -81,8 +81,11 @@ FLAG_NAMES = {
     P_ECG_MIN_BEATS,
     P_MIN_TWITCH,
     P_USE_FREQ,
+    P_RING,
+    P_RING_FRAC,
+    P_ECG_DUR,
     N_PARAMS,
-) = range(46)
+) = range(49)
 
 # ---- per-channel float state (n_channels, NCF) ---------------------------------------------
 (
@@ -116,8 +119,9 @@ FLAG_NAMES = {
     CF_EP_MAXABS,
     CF_SEG_ABSMAX,
     CF_EP_DIFF,
+    CF_LAST_PP,
     NCF,
-) = range(31)
+) = range(32)
 
 # ---- per-channel int state (n_channels, NCI) -------------------------------------------------
 (
@@ -142,8 +146,9 @@ FLAG_NAMES = {
     CI_POTS,
     CI_POT1_END,
     CI_POT2_ONSET,
+    CI_LAST_END,
     NCI,
-) = range(22)
+) = range(23)
 
 # ---- per-channel segment ring (n_channels, SEG_RING, ...) -----------------------------------
 SEG_RING = 32
@@ -186,10 +191,10 @@ PENDING_CAPACITY = 64
     G_EP_OPENED_AT,
     NGI,
 ) = range(24)
-(GF_ECG_RR, GF_ECG_PP, NGF) = range(3)
+(GF_ECG_RR, GF_ECG_PP, GF_ECG_DUR, GF_ECG_NCH, NGF) = range(5)
 
 ECG_HISTORY = 12
-(EH_ONSET, EH_PP, EH_CH, NEH) = range(4)
+(EH_ONSET, EH_PP, EH_DUR, EH_NCH, NEH) = range(5)
 
 # ---- output rows ----------------------------------------------------------------------------
 (OI_KIND, OI_CH, OI_ONSET, OI_END, OI_MASK, OI_FLAGS, OI_PHASES, OI_NCH, OI_DECIDED_AT, NOI) = range(10)

@@ -52,6 +52,8 @@ def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) ->
     p[L.P_MERGE_GAP] = max(samples(config.merge_gap_ms), 1.0)
     p[L.P_MAX_TWITCH] = samples(config.max_twitch_ms)
     p[L.P_MIN_TWITCH] = samples(config.min_twitch_ms)
+    p[L.P_RING] = samples(config.ringing_ms)
+    p[L.P_RING_FRAC] = config.ringing_fraction
     p[L.P_MAX_TWITCH_UV] = config.max_twitch_uv
     p[L.P_CH_MERGE] = samples(config.channel_merge_ms)
     p[L.P_DBL_MIN] = samples(config.doublet_min_ms)
@@ -87,6 +89,7 @@ def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) ->
     p[L.P_EDGE_FRAC] = config.potential_edge_fraction
     p[L.P_POT_GAP] = max(samples(config.potential_gap_ms), 1.0)
     p[L.P_ECG_MIN_BEATS] = config.ecg_min_beats
+    p[L.P_ECG_DUR] = config.ecg_duration_ratio
     return p
 
 
@@ -136,6 +139,7 @@ class DetectorState:
         )
         never = -(2**62)  # "long ago": no clipping, no episode yet
         state.ci[:, L.CI_LAST_CLIP] = never
+        state.ci[:, L.CI_LAST_END] = never
         state.gi[L.G_MAINS_FAM] = -1
         state.gi[L.G_MAINS_CAND] = -1
         state.gi[L.G_EP_PREV_START] = never
