@@ -26,10 +26,13 @@ class DetectorConfig:
     #: the low-pass never goes above this fraction of the sampling rate
     lowpass_max_fraction_of_fs: float = 0.45
     lowpass_order: int = 2
+    #: detection looks at 20-250 Hz, where surface potentials carry their energy; the reported
+    #: filtered signal keeps the full band
+    detection_lowpass_hz: float = 250.0
     #: mains frequencies the detector looks for; the one present is notched with its harmonics
     mains_candidates_hz: tuple[float, float] = (50.0, 60.0)
     mains_harmonics: int = 3
-    notch_quality: float = 30.0
+    notch_quality: float = 100.0  # narrow: a twitch excites a small, if long, ringing
     #: mains is measured over blocks of this length (1 s gives 1 Hz Goertzel bins)
     mains_block_s: float = 1.0
     #: one mains family is chosen when its power exceeds the other's by this factor

@@ -144,8 +144,9 @@ class Detector:
             y = self._no_filtered if filtered_out is None else filtered_out[start:]
             used = process_chunk(
                 rest, self.unit_scale, self.design.bandpass_sos, self.design.notch_sos,
-                self.design.notch_count, self.params, s.ci, s.cf, s.zi, s.zn, s.hist, s.scratch,
-                s.work, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f, s.gi, s.gf, s.ecg_h,
+                self.design.notch_count, self.design.detection_sos, self.params, s.ci, s.cf, s.zi,
+                s.zn, s.zd, s.hist, s.scratch,
+                s.work, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f, s.gi, s.gf, s.ecg_h, s.recent,
                 s.out_i, s.out_f, y,
             )
             events.extend(self._drain())
@@ -162,7 +163,7 @@ class Detector:
         s = self.state
         if s.gi[L.G_N] > 0:
             finish_stream(self.params, s.ci, s.cf, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f,
-                          s.gi, s.gf, s.ecg_h, s.out_i, s.out_f)
+                          s.gi, s.gf, s.ecg_h, s.recent, s.out_i, s.out_f)
         self._finished = True
         return self._drain()
 

@@ -31,6 +31,8 @@ class FilterDesign:
     notch_sos: np.ndarray
     #: how many rows of notch_sos are used per candidate
     notch_count: np.ndarray
+    #: extra low-pass for the detection path only, shape (0 or 1, 6)
+    detection_sos: np.ndarray
     mains_candidates_hz: tuple[float, ...]
 
 
@@ -66,7 +68,11 @@ def design_filters(fs_hz: float, config: DetectorConfig) -> FilterDesign:
             b, a = signal.iirnotch(f0, config.notch_quality, fs=fs_hz)
             notch[i, count[i]] = signal.tf2sos(b, a)[0]
             count[i] += 1
-    return FilterDesign(fs_hz, lowpass_hz, bandpass, notch, count, candidates)
+    if config.detection_lowpass_hz < 0.9 * lowpass_hz:
+        detection = signal.butter(2, config.detection_lowpass_hz, "lowpass", fs=fs_hz, output="sos")
+    else:
+        detection = np.zeros((0, 6))
+    return FilterDesign(fs_hz, lowpass_hz, bandpass, notch, count, np.ascontiguousarray(detection), candidates)
 
 
 @njit(cache=True, nogil=True)

@@ -235,7 +235,46 @@ def _ecg_observe(t, pp, dur, nch, p, gi, gf, ecg_h):
 
 
 @njit(cache=True, nogil=True)
-def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi):
+def _near(mask):
+    """The channels of `mask` and their neighbours on the array."""
+    return mask | (mask << 1) | ((mask >> 1) & ~(np.int64(1) << 63))
+
+
+@njit(cache=True, nogil=True)
+def _shadowed(onset, pp, c, p, pend_i, pend_f, gi, recent):
+    """Is a potential on channel `c` the tail of a larger event seen there just before?
+
+    True when, on the same or a neighbouring channel, it starts inside that event's span (a later
+    part of it, e.g. its echo) or within the ringing time and much smaller (filter ringing).
+    """
+    bit = _bit(c)
+    for i in range(gi[L.G_NPEND]):
+        if pend_i[i, L.PI_DEAD] == 0 and (_near(pend_i[i, L.PI_MASK]) & bit):
+            since = onset - pend_i[i, L.PI_ONSET]
+            if since > 0 and (onset <= pend_i[i, L.PI_SPAN_END] + p[L.P_CH_MERGE]
+                              or (since <= p[L.P_RING] and pp < p[L.P_RING_FRAC] * pend_f[i, L.PF_PP])):
+                return True
+    for i in range(L.RECENT_EVENTS):
+        if _near(recent[i, L.RE_MASK]) & bit:
+            since = onset - recent[i, L.RE_ONSET]
+            if since > 0 and (onset <= recent[i, L.RE_SPAN_END] + p[L.P_CH_MERGE]
+                              or (since <= p[L.P_RING] and pp * 1000.0 < p[L.P_RING_FRAC] * recent[i, L.RE_PP_X1000])):
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _remember(onset, span_end, mask, pp, gi, recent):
+    k = gi[L.G_RECENT_POS]
+    recent[k, L.RE_ONSET] = onset
+    recent[k, L.RE_SPAN_END] = span_end
+    recent[k, L.RE_MASK] = mask
+    recent[k, L.RE_PP_X1000] = np.int64(pp * 1000.0)
+    gi[L.G_RECENT_POS] = (k + 1) % L.RECENT_EVENTS
+
+
+@njit(cache=True, nogil=True)
+def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent):
     onset = ci[c, L.CI_AMP_FIRST] if ci[c, L.CI_AMP_FIRST] >= 0 else ci[c, L.CI_SEG_START]
     span_end = ci[c, L.CI_AMP_LAST] if ci[c, L.CI_AMP_LAST] >= 0 else ci[c, L.CI_LAST_ABOVE]
     span_end = max(span_end, onset)
@@ -262,6 +301,8 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi):
     if onset - ci[c, L.CI_LAST_END] > p[L.P_RING] or pp >= cf[c, L.CF_LAST_PP]:
         cf[c, L.CF_LAST_PP] = pp
     ci[c, L.CI_LAST_END] = span_end
+    if not is_long and _shadowed(onset, pp, c, p, pend_i, pend_f, gi, recent):
+        return
 
     # Runs: discharges at continual intervals on this channel. An echo 10-110 ms after a
     # discharge of similar size is part of that discharge (doublet) and not counted.
@@ -377,7 +418,7 @@ def _in_episode(onset, mask, p, gi):
 
 
 @njit(cache=True, nogil=True)
-def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f):
+def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f):
     npend = gi[L.G_NPEND]
     fs = p[L.P_FS]
     for i in range(npend):
@@ -404,14 +445,8 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
         mask = pend_i[i, L.PI_MASK]
         if _in_episode(onset, mask, p, gi):
             continue
-        folded = False
-        for j in range(npend):
-            if j != i and pend_i[j, L.PI_DEAD] == 0 and pend_i[j, L.PI_ONSET] < onset <= pend_i[j, L.PI_SPAN_END] + p[L.P_CH_MERGE]:
-                pend_i[j, L.PI_MASK] |= mask
-                folded = True
-                break
-        if folded:
-            continue  # a later part of an event already pending (e.g. its echo on another channel)
+        if _shadowed(onset, pend_f[i, L.PF_PP], c, p, pend_i, pend_f, gi, recent):
+            continue  # a later part of an event already seen (its echo or ringing nearby)
         if seg_i[c, k % L.SEG_RING, L.SI_IS_ECHO]:
             continue  # the echo of a doublet: reported with the discharge before it
         end = pend_i[i, L.PI_END]
@@ -425,6 +460,7 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
                     mask |= pend_i[j, L.PI_MASK]
                     pend_i[j, L.PI_DEAD] = 1
         pp = pend_f[i, L.PF_PP]
+        _remember(onset, max(end, pend_i[i, L.PI_SPAN_END]), mask, pp, gi, recent)
         kind = L.KIND_FASCICULATION
         if pend_i[i, L.PI_CLIP]:
             kind = L.KIND_ARTIFACT
@@ -554,8 +590,8 @@ def _sos_section_all(sos, s, z, v, n_ch):
 
 
 @njit(cache=True, nogil=True)
-def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, hist, scratch, work,
-                  seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f, y_out):
+def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, zi, zn, zd, hist, scratch, work,
+                  seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f, y_out):
     """Process samples of `x` (samples, channels) until done or the output buffer is nearly full.
 
     Returns the number of samples consumed. `y_out` (samples, channels) receives the filtered
@@ -579,6 +615,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
     out_capacity = out_i.shape[0]
     raw_now = work[0]
     y_now = work[1]
+    d_now = work[2]
+    n_det = sos_det.shape[0]
     for t in range(n_samples):
         if gi[L.G_NOUT] + 4 > out_capacity:
             return t
@@ -602,11 +640,17 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
             notch = sos_notch[fam]
             for s in range(notch_count[fam]):
                 _sos_section_all(notch, s, zn, y_now, n_ch)
+        # Detection band: potentials' energy lies below ~250 Hz, half the band's noise above it.
+        for c in range(n_ch):
+            d_now[c] = y_now[c]
+        for s in range(n_det):
+            _sos_section_all(sos_det, s, zd, d_now, n_ch)
 
         any_active_in_episode = False
         for c in range(n_ch):
             raw = raw_now[c]
             y = y_now[c]
+            yd = d_now[c]
             if write_y:
                 y_out[t, c] = y
             hp = hp_a * (cf[c, L.CF_LF_HP] + raw - cf[c, L.CF_PREV_RAW])
@@ -625,10 +669,10 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
                 ci[c, L.CI_LAST_CLIP] = n
             dy = y - cf[c, L.CF_PREV_Y]
             cf[c, L.CF_PREV_Y] = y
-            e = cf[c, L.CF_ENV] + alpha * (y * y - cf[c, L.CF_ENV])
+            e = cf[c, L.CF_ENV] + alpha * (yd * yd - cf[c, L.CF_ENV])
             cf[c, L.CF_ENV] = e
 
-            cf[c, L.CF_BLK_SUMSQ] += y * y
+            cf[c, L.CF_BLK_SUMSQ] += yd * yd
             if e > cf[c, L.CF_BLK_MAXE]:
                 cf[c, L.CF_BLK_MAXE] = e
             cf[c, L.CF_BLK_RAW_SUM] += raw
@@ -658,22 +702,22 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
                     ci[c, L.CI_POT1_END] = -1
                     ci[c, L.CI_POT2_ONSET] = -1
                     cf[c, L.CF_SEG_ABSMAX] = 0.0
-                    cf[c, L.CF_SEG_YMAX] = y
-                    cf[c, L.CF_SEG_YMIN] = y
+                    cf[c, L.CF_SEG_YMAX] = yd
+                    cf[c, L.CF_SEG_YMIN] = yd
                     cf[c, L.CF_SEG_ENERGY] = 0.0
                     cf[c, L.CF_SEG_LFMAX] = lf
                     cf[c, L.CF_SEG_LFMIN] = lf
                 if ci[c, L.CI_IN_SEG]:
-                    if y > cf[c, L.CF_SEG_YMAX]:
-                        cf[c, L.CF_SEG_YMAX] = y
-                    if y < cf[c, L.CF_SEG_YMIN]:
-                        cf[c, L.CF_SEG_YMIN] = y
+                    if yd > cf[c, L.CF_SEG_YMAX]:
+                        cf[c, L.CF_SEG_YMAX] = yd
+                    if yd < cf[c, L.CF_SEG_YMIN]:
+                        cf[c, L.CF_SEG_YMIN] = yd
                     if lf > cf[c, L.CF_SEG_LFMAX]:
                         cf[c, L.CF_SEG_LFMAX] = lf
                     if lf < cf[c, L.CF_SEG_LFMIN]:
                         cf[c, L.CF_SEG_LFMIN] = lf
-                    cf[c, L.CF_SEG_ENERGY] += y * y
-                    ay = abs(y)
+                    cf[c, L.CF_SEG_ENERGY] += yd * yd
+                    ay = abs(yd)
                     if ay > cf[c, L.CF_SEG_ABSMAX]:
                         cf[c, L.CF_SEG_ABSMAX] = ay
                     if ay > max(wave_k * cf[c, L.CF_FLOOR_RMS], edge_frac * cf[c, L.CF_SEG_ABSMAX]):
@@ -686,7 +730,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
                                 ci[c, L.CI_POT1_END] = ci[c, L.CI_AMP_LAST]
                                 ci[c, L.CI_POT2_ONSET] = n
                         ci[c, L.CI_AMP_LAST] = n
-                        sign = 1 if y > 0 else -1
+                        sign = 1 if yd > 0 else -1
                         if sign != ci[c, L.CI_LAST_SIGN]:
                             ci[c, L.CI_PHASES] += 1
                             ci[c, L.CI_LAST_SIGN] = sign
@@ -701,7 +745,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
                     if e > cf[c, L.CF_T_OFF]:
                         ci[c, L.CI_LAST_ABOVE] = n
                     elif n - ci[c, L.CI_LAST_ABOVE] > p[L.P_MERGE_GAP]:
-                        _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi)
+                        _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
             ci[c, L.CI_BLK_POS] += 1
             if ci[c, L.CI_BLK_POS] >= noise_block:
@@ -717,13 +761,13 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, p, ci, cf, zi, zn, h
             elif n - gi[L.G_EP_LAST] > p[L.P_EP_QUIET]:
                 _close_episode(n, p, ci, cf, gi, out_i, out_f)
         if gi[L.G_NPEND] > 0:
-            _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f)
+            _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f)
         gi[L.G_N] = n + 1
     return n_samples
 
 
 @njit(cache=True, nogil=True)
-def finish_stream(p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f):
+def finish_stream(p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f):
     """End of the signal: close open segments, decide every pending event, close the episode.
 
     Treats the end as if quiet followed, so the last events are reported instead of lost.
@@ -732,11 +776,11 @@ def finish_stream(p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h,
     for c in range(ci.shape[0]):
         if ci[c, L.CI_IN_SEG]:
             ci[c, L.CI_LAST_ABOVE] = min(ci[c, L.CI_LAST_ABOVE], n)
-            _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi)
+            _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
     if gi[L.G_EP_OPEN]:
         # Episode length counts up to the last activity; the close happens now.
         _close_episode(n, p, ci, cf, gi, out_i, out_f)
     # Far enough in the future that every run counts as closed.
     later = n + np.int64(p[L.P_ISO]) + 1
     if gi[L.G_NPEND] > 0:
-        _decide_pending(later, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, out_i, out_f)
+        _decide_pending(later, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f)

@@ -189,9 +189,14 @@ PENDING_CAPACITY = 64
     G_EP_PREV_LAST,
     G_EP_PREV_MASK,
     G_EP_OPENED_AT,
+    G_RECENT_POS,
     NGI,
-) = range(24)
+) = range(25)
 (GF_ECG_RR, GF_ECG_PP, GF_ECG_DUR, GF_ECG_NCH, NGF) = range(5)
+
+# recently decided events, so later parts of them (echo, ringing) on other channels fold in
+RECENT_EVENTS = 16
+(RE_ONSET, RE_SPAN_END, RE_MASK, RE_PP_X1000, NRE) = range(5)
 
 ECG_HISTORY = 12
 (EH_ONSET, EH_PP, EH_DUR, EH_NCH, NEH) = range(5)

@@ -55,7 +55,8 @@ def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) ->
     p[L.P_RING] = samples(config.ringing_ms)
     p[L.P_RING_FRAC] = config.ringing_fraction
     p[L.P_MAX_TWITCH_UV] = config.max_twitch_uv
-    p[L.P_CH_MERGE] = samples(config.channel_merge_ms)
+    # At low rates onsets jitter by a sample or two between channels.
+    p[L.P_CH_MERGE] = max(samples(config.channel_merge_ms), 3.0)
     p[L.P_DBL_MIN] = samples(config.doublet_min_ms)
     p[L.P_DBL_MAX] = samples(config.doublet_max_ms)
     p[L.P_DBL_RATIO] = config.doublet_amplitude_ratio
@@ -101,6 +102,7 @@ class DetectorState:
     cf: np.ndarray
     zi: np.ndarray
     zn: np.ndarray
+    zd: np.ndarray
     hist: np.ndarray
     scratch: np.ndarray
     work: np.ndarray
@@ -112,6 +114,7 @@ class DetectorState:
     gi: np.ndarray
     gf: np.ndarray
     ecg_h: np.ndarray
+    recent: np.ndarray
     out_i: np.ndarray
     out_f: np.ndarray
 
@@ -123,9 +126,10 @@ class DetectorState:
             cf=np.zeros((c, L.NCF), np.float64),
             zi=np.zeros((design.bandpass_sos.shape[0], 2, c), np.float64),
             zn=np.zeros((MAX_NOTCH_SECTIONS, 2, c), np.float64),
+            zd=np.zeros((max(design.detection_sos.shape[0], 1), 2, c), np.float64),
             hist=np.zeros((c, 2, config.noise_history_blocks), np.float64),
             scratch=np.zeros(config.noise_history_blocks, np.float64),
-            work=np.zeros((2, c), np.float64),  # this sample: raw and filtered, per channel
+            work=np.zeros((3, c), np.float64),  # this sample: raw, filtered, detection band
             seg_i=np.zeros((c, L.SEG_RING, L.NSI), np.int64),
             seg_f=np.zeros((c, L.SEG_RING, L.NSF), np.float64),
             run_i=np.zeros((c, L.RUN_RING, L.NRI), np.int64),
@@ -134,6 +138,7 @@ class DetectorState:
             gi=np.zeros(L.NGI, np.int64),
             gf=np.zeros(L.NGF, np.float64),
             ecg_h=np.zeros((L.ECG_HISTORY, L.NEH), np.float64),
+            recent=np.zeros((L.RECENT_EVENTS, L.NRE), np.int64),
             out_i=np.zeros((OUTPUT_CAPACITY, L.NOI), np.int64),
             out_f=np.zeros((OUTPUT_CAPACITY, L.NOF), np.float64),
         )
@@ -145,6 +150,8 @@ class DetectorState:
         state.gi[L.G_EP_PREV_START] = never
         state.gi[L.G_EP_PREV_LAST] = never
         state.ecg_h[:, L.EH_ONSET] = never
+        state.recent[:, L.RE_ONSET] = never
+        state.recent[:, L.RE_SPAN_END] = never
         return state
 
     def arrays(self) -> dict[str, np.ndarray]:
