@@ -195,7 +195,7 @@ class Detector:
         rr = float(s.gf[L.GF_ECG_RR])
         out = []
         for c in range(self.n_channels):
-            cf, ci = s.cf[c], s.ci[c]
+            cf, ci = s.cf[:, c], s.ci[:, c]
             mains_uv = cf[L.CF_MAINS0_UV] if fam == 0 else cf[L.CF_MAINS1_UV] if fam == 1 else max(
                 cf[L.CF_MAINS0_UV], cf[L.CF_MAINS1_UV])
             raw_std = cf[L.CF_RAW_STD]

@@ -85,10 +85,10 @@ def _episode_activity(c, start_n, n, ci, cf, gi):
         gi[L.G_EP_MASK] = 0
         gi[L.G_EP_OPENED_AT] = n
         gi[L.G_EP_VOL] = gi[L.G_VOLUNTARY]
-        for k in range(ci.shape[0]):
-            cf[k, L.CF_EP_ENERGY] = 0.0
-            cf[k, L.CF_EP_DIFF] = 0.0
-            cf[k, L.CF_EP_MAXABS] = 0.0
+        for k in range(ci.shape[1]):
+            cf[L.CF_EP_ENERGY, k] = 0.0
+            cf[L.CF_EP_DIFF, k] = 0.0
+            cf[L.CF_EP_MAXABS, k] = 0.0
     elif start_n < gi[L.G_EP_START]:
         gi[L.G_EP_START] = start_n
     gi[L.G_EP_MASK] |= _bit(c)
@@ -105,23 +105,23 @@ def _close_episode(n, p, ci, cf, gi, out_i, out_f):
     gi[L.G_EP_PREV_MASK] = mask
     if last < p[L.P_WARMUP]:
         return
-    n_ch = ci.shape[0]
+    n_ch = ci.shape[1]
     best = 0
     best_energy = -1.0
     for k in range(n_ch):
-        if cf[k, L.CF_EP_ENERGY] > best_energy:
-            best_energy = cf[k, L.CF_EP_ENERGY]
+        if cf[L.CF_EP_ENERGY, k] > best_energy:
+            best_energy = cf[L.CF_EP_ENERGY, k]
             best = k
     # Breadth: channels carrying at least 30 % of the strongest channel's RMS.
     n_active = 0
     for k in range(n_ch):
-        if cf[k, L.CF_EP_ENERGY] >= 0.09 * best_energy:
+        if cf[L.CF_EP_ENERGY, k] >= 0.09 * best_energy:
             n_active += 1
     fs = p[L.P_FS]
     observed = max(n - gi[L.G_EP_OPENED_AT], 1)
     rms = np.sqrt(best_energy / observed)
     # RMS frequency from the ratio of derivative to signal power (second spectral moment).
-    ratio = np.sqrt(cf[best, L.CF_EP_DIFF] / max(best_energy, 1e-300))
+    ratio = np.sqrt(cf[L.CF_EP_DIFF, best] / max(best_energy, 1e-300))
     freq = fs / np.pi * np.arcsin(min(0.5 * ratio, 1.0))
     breadth = n_active / n_ch
     duration = last - start + 1
@@ -144,8 +144,8 @@ def _close_episode(n, p, ci, cf, gi, out_i, out_f):
         else:
             voluntary = broad
         kind = L.KIND_CONTRACTION if voluntary else L.KIND_CRAMP
-    floor = max(cf[best, L.CF_FLOOR_RMS], 1e-12)
-    pp = 2.0 * cf[best, L.CF_EP_MAXABS]
+    floor = max(cf[L.CF_FLOOR_RMS, best], 1e-12)
+    pp = 2.0 * cf[L.CF_EP_MAXABS, best]
     _emit(out_i, out_f, gi, kind, best, start, last, mask, flags, 0, n_active, n,
           pp, best_energy / fs, rms / floor, rms, freq, breadth)
 
@@ -275,39 +275,39 @@ def _remember(onset, span_end, mask, pp, gi, recent):
 
 @njit(cache=True, nogil=True)
 def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent):
-    onset = ci[c, L.CI_AMP_FIRST] if ci[c, L.CI_AMP_FIRST] >= 0 else ci[c, L.CI_SEG_START]
-    span_end = ci[c, L.CI_AMP_LAST] if ci[c, L.CI_AMP_LAST] >= 0 else ci[c, L.CI_LAST_ABOVE]
+    onset = ci[L.CI_AMP_FIRST, c] if ci[L.CI_AMP_FIRST, c] >= 0 else ci[L.CI_SEG_START, c]
+    span_end = ci[L.CI_AMP_LAST, c] if ci[L.CI_AMP_LAST, c] >= 0 else ci[L.CI_LAST_ABOVE, c]
     span_end = max(span_end, onset)
     end = span_end
     echo_onset = -1
     echo_end = -1
-    pots = ci[c, L.CI_POTS]
+    pots = ci[L.CI_POTS, c]
     if pots == 2:
-        gap = ci[c, L.CI_POT2_ONSET] - onset
+        gap = ci[L.CI_POT2_ONSET, c] - onset
         if p[L.P_DBL_MIN] <= gap <= p[L.P_DBL_MAX]:
             # A doublet inside one burst: the first potential and its echo.
-            end = ci[c, L.CI_POT1_END]
-            echo_onset = ci[c, L.CI_POT2_ONSET]
+            end = ci[L.CI_POT1_END, c]
+            echo_onset = ci[L.CI_POT2_ONSET, c]
             echo_end = span_end
     duration = end - onset + 1
-    pp = cf[c, L.CF_SEG_YMAX] - cf[c, L.CF_SEG_YMIN]
-    lf_pp = cf[c, L.CF_SEG_LFMAX] - cf[c, L.CF_SEG_LFMIN]
+    pp = cf[L.CF_SEG_YMAX, c] - cf[L.CF_SEG_YMIN, c]
+    lf_pp = cf[L.CF_SEG_LFMAX, c] - cf[L.CF_SEG_LFMIN, c]
     is_long = 1 if (duration > p[L.P_MAX_TWITCH] or pots >= 3) else 0
-    ci[c, L.CI_IN_SEG] = 0
+    ci[L.CI_IN_SEG, c] = 0
     if duration < p[L.P_MIN_TWITCH] and not is_long:
         return  # a noise crossing, not a potential
-    if onset - ci[c, L.CI_LAST_END] <= p[L.P_RING] and pp < p[L.P_RING_FRAC] * cf[c, L.CF_LAST_PP]:
+    if onset - ci[L.CI_LAST_END, c] <= p[L.P_RING] and pp < p[L.P_RING_FRAC] * cf[L.CF_LAST_PP, c]:
         return  # ringing after a large potential on this channel
-    if onset - ci[c, L.CI_LAST_END] > p[L.P_RING] or pp >= cf[c, L.CF_LAST_PP]:
-        cf[c, L.CF_LAST_PP] = pp
-    ci[c, L.CI_LAST_END] = span_end
+    if onset - ci[L.CI_LAST_END, c] > p[L.P_RING] or pp >= cf[L.CF_LAST_PP, c]:
+        cf[L.CF_LAST_PP, c] = pp
+    ci[L.CI_LAST_END, c] = span_end
     if not is_long and _shadowed(onset, pp, c, p, pend_i, pend_f, gi, recent):
         return
 
     # Runs: discharges at continual intervals on this channel. An echo 10-110 ms after a
     # discharge of similar size is part of that discharge (doublet) and not counted.
-    nr = ci[c, L.CI_RUN_COUNT]
-    k = ci[c, L.CI_SEG_COUNT]
+    nr = ci[L.CI_RUN_COUNT, c]
+    k = ci[L.CI_SEG_COUNT, c]
     slot = k % L.SEG_RING
     is_echo = 0
     if nr > 0 and onset - run_i[c, (nr - 1) % L.RUN_RING, L.RI_LAST_ONSET] <= p[L.P_ISO]:
@@ -336,20 +336,20 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
         run_i[c, rs, L.RI_HAS_LONG] = is_long
         run_i[c, rs, L.RI_FIRST_SEG] = k
         run_i[c, rs, L.RI_LAST_PRIMARY_SEG] = k
-        ci[c, L.CI_RUN_COUNT] = nr + 1
+        ci[L.CI_RUN_COUNT, c] = nr + 1
     seg_i[c, slot, L.SI_ONSET] = onset
     seg_i[c, slot, L.SI_END] = end
-    seg_i[c, slot, L.SI_PHASES] = ci[c, L.CI_PHASES]
-    seg_i[c, slot, L.SI_CLIP] = ci[c, L.CI_SEG_CLIP]
+    seg_i[c, slot, L.SI_PHASES] = ci[L.CI_PHASES, c]
+    seg_i[c, slot, L.SI_CLIP] = ci[L.CI_SEG_CLIP, c]
     seg_i[c, slot, L.SI_RUN] = r
     seg_i[c, slot, L.SI_LONG] = is_long
     seg_i[c, slot, L.SI_ECHO_ONSET] = echo_onset
     seg_i[c, slot, L.SI_ECHO_END] = echo_end
     seg_i[c, slot, L.SI_IS_ECHO] = is_echo
     seg_f[c, slot, L.SF_PP] = pp
-    seg_f[c, slot, L.SF_ENERGY] = cf[c, L.CF_SEG_ENERGY]
+    seg_f[c, slot, L.SF_ENERGY] = cf[L.CF_SEG_ENERGY, c]
     seg_f[c, slot, L.SF_LF_PP] = lf_pp
-    ci[c, L.CI_SEG_COUNT] = k + 1
+    ci[L.CI_SEG_COUNT, c] = k + 1
 
     size = run_i[c, rs, L.RI_SIZE]
     if size >= p[L.P_TRAIN_MIN]:
@@ -358,7 +358,7 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
         _episode_activity(c, run_i[c, rs, L.RI_FIRST_ONSET], n, ci, cf, gi)
         gi[L.G_EP_LAST] = max(gi[L.G_EP_LAST], end)
 
-    floor = max(cf[c, L.CF_FLOOR_RMS], 1e-12)
+    floor = max(cf[L.CF_FLOOR_RMS, c], 1e-12)
     # One potential seen on several channels is one event.
     npend = gi[L.G_NPEND]
     for i in range(npend):
@@ -372,14 +372,14 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
             pend_i[i, L.PI_MASK] |= _bit(c)
             pend_i[i, L.PI_END] = max(pend_i[i, L.PI_END], end)
             pend_i[i, L.PI_SPAN_END] = max(pend_i[i, L.PI_SPAN_END], span_end)
-            pend_i[i, L.PI_CLIP] |= ci[c, L.CI_SEG_CLIP]
-            pend_f[i, L.PF_ENERGY] += cf[c, L.CF_SEG_ENERGY]
+            pend_i[i, L.PI_CLIP] |= ci[L.CI_SEG_CLIP, c]
+            pend_f[i, L.PF_ENERGY] += cf[L.CF_SEG_ENERGY, c]
             if onset < pend_i[i, L.PI_ONSET]:
                 pend_i[i, L.PI_ONSET] = onset
             if near_onset and pp > pend_f[i, L.PF_PP]:
                 pend_i[i, L.PI_CH] = c
                 pend_i[i, L.PI_SEG] = k
-                pend_i[i, L.PI_PHASES] = ci[c, L.CI_PHASES]
+                pend_i[i, L.PI_PHASES] = ci[L.CI_PHASES, c]
                 pend_i[i, L.PI_LONG] = is_long
                 pend_f[i, L.PF_PP] = pp
                 pend_f[i, L.PF_LF_PP] = lf_pp
@@ -396,13 +396,13 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
     pend_i[i, L.PI_CH] = c
     pend_i[i, L.PI_SEG] = k
     pend_i[i, L.PI_MASK] = _bit(c)
-    pend_i[i, L.PI_PHASES] = ci[c, L.CI_PHASES]
-    pend_i[i, L.PI_CLIP] = ci[c, L.CI_SEG_CLIP]
+    pend_i[i, L.PI_PHASES] = ci[L.CI_PHASES, c]
+    pend_i[i, L.PI_CLIP] = ci[L.CI_SEG_CLIP, c]
     pend_i[i, L.PI_LONG] = is_long
     pend_i[i, L.PI_NCH] = 1
     pend_i[i, L.PI_DEAD] = 0
     pend_f[i, L.PF_PP] = pp
-    pend_f[i, L.PF_ENERGY] = cf[c, L.CF_SEG_ENERGY]
+    pend_f[i, L.PF_ENERGY] = cf[L.CF_SEG_ENERGY, c]
     pend_f[i, L.PF_LF_PP] = lf_pp
     pend_f[i, L.PF_SNR] = pp / floor
     gi[L.G_NPEND] = npend + 1
@@ -434,9 +434,9 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
             pend_i[i, L.PI_DEAD] = 1  # continual firing: part of sustained activity
             continue
         last_onset = run_i[c, rs, L.RI_LAST_ONSET]
-        run_open = r == ci[c, L.CI_RUN_COUNT] - 1 and (
+        run_open = r == ci[L.CI_RUN_COUNT, c] - 1 and (
             n - last_onset <= p[L.P_ISO]
-            or (ci[c, L.CI_IN_SEG] and ci[c, L.CI_SEG_START] - last_onset <= p[L.P_ISO])
+            or (ci[L.CI_IN_SEG, c] and ci[L.CI_SEG_START, c] - last_onset <= p[L.P_ISO])
         )
         if run_open:
             continue
@@ -482,7 +482,7 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
         if onset < p[L.P_WARMUP]:
             continue
         _emit(out_i, out_f, gi, kind, c, onset, end, mask, flags, pend_i[i, L.PI_PHASES], pend_i[i, L.PI_NCH], n,
-              pp, pend_f[i, L.PF_ENERGY] / fs, pend_f[i, L.PF_SNR], 0.0, 0.0, pend_i[i, L.PI_NCH] / ci.shape[0])
+              pp, pend_f[i, L.PF_ENERGY] / fs, pend_f[i, L.PF_SNR], 0.0, 0.0, pend_i[i, L.PI_NCH] / ci.shape[1])
     # Compact: keep undecided events in order.
     w = 0
     for i in range(npend):
@@ -499,54 +499,56 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
 
 @njit(cache=True, nogil=True)
 def _end_noise_block(c, p, ci, cf, hist, scratch):
-    block = ci[c, L.CI_BLK_POS]
-    rms2 = cf[c, L.CF_BLK_SUMSQ] / block
-    count = ci[c, L.CI_HIST_COUNT]
+    block = ci[L.CI_BLK_POS, c]
+    rms2 = cf[L.CF_BLK_SUMSQ, c] / block
+    count = ci[L.CI_HIST_COUNT, c]
     n_hist = int(p[L.P_HIST_N])
-    if count < p[L.P_MIN_WARM_BLOCKS] or ci[c, L.CI_BLK_ACTIVE] < p[L.P_FREEZE_FRAC] * block:
-        pos = ci[c, L.CI_HIST_POS]
+    if count < p[L.P_MIN_WARM_BLOCKS] or ci[L.CI_BLK_ACTIVE, c] < p[L.P_FREEZE_FRAC] * block:
+        pos = ci[L.CI_HIST_POS, c]
         hist[c, 0, pos] = rms2
-        hist[c, 1, pos] = cf[c, L.CF_BLK_MAXE]
-        ci[c, L.CI_HIST_POS] = (pos + 1) % n_hist
+        hist[c, 1, pos] = cf[L.CF_BLK_MAXE, c]
+        ci[L.CI_HIST_POS, c] = (pos + 1) % n_hist
         count = min(count + 1, n_hist)
-        ci[c, L.CI_HIST_COUNT] = count
-        cf[c, L.CF_FLOOR_RMS] = np.sqrt(_median_of(hist[c, 0], count, scratch))
-        cf[c, L.CF_T_ON] = p[L.P_K_ON] * _median_of(hist[c, 1], count, scratch)
-        cf[c, L.CF_T_OFF] = p[L.P_OFF_FRAC] * cf[c, L.CF_T_ON]
-    mean = cf[c, L.CF_BLK_RAW_SUM] / block
-    cf[c, L.CF_RAW_STD] = np.sqrt(max(cf[c, L.CF_BLK_RAW_SUMSQ] / block - mean * mean, 0.0))
-    cf[c, L.CF_BAND_RMS] = np.sqrt(rms2)
-    cf[c, L.CF_BLK_SUMSQ] = 0.0
-    cf[c, L.CF_BLK_MAXE] = 0.0
-    cf[c, L.CF_BLK_RAW_SUM] = 0.0
-    cf[c, L.CF_BLK_RAW_SUMSQ] = 0.0
-    ci[c, L.CI_BLK_ACTIVE] = 0
-    ci[c, L.CI_BLK_POS] = 0
+        ci[L.CI_HIST_COUNT, c] = count
+        cf[L.CF_FLOOR_RMS, c] = np.sqrt(_median_of(hist[c, 0], count, scratch))
+        cf[L.CF_T_ON, c] = p[L.P_K_ON] * _median_of(hist[c, 1], count, scratch)
+        cf[L.CF_T_OFF, c] = p[L.P_OFF_FRAC] * cf[L.CF_T_ON, c]
+    mean = cf[L.CF_BLK_RAW_SUM, c] / block
+    cf[L.CF_RAW_STD, c] = np.sqrt(max(cf[L.CF_BLK_RAW_SUMSQ, c] / block - mean * mean, 0.0))
+    cf[L.CF_BAND_RMS, c] = np.sqrt(rms2)
+    cf[L.CF_RAW_MIN, c] = cf[L.CF_BLK_RAW_MIN, c]
+    cf[L.CF_BLK_RAW_MIN, c] = np.inf
+    cf[L.CF_BLK_SUMSQ, c] = 0.0
+    cf[L.CF_BLK_MAXE, c] = 0.0
+    cf[L.CF_BLK_RAW_SUM, c] = 0.0
+    cf[L.CF_BLK_RAW_SUMSQ, c] = 0.0
+    ci[L.CI_BLK_ACTIVE, c] = 0
+    ci[L.CI_BLK_POS, c] = 0
 
 
 @njit(cache=True, nogil=True)
 def _end_mains_block(p, cf, gi, zn):
-    n_ch = cf.shape[0]
+    n_ch = cf.shape[1]
     m = p[L.P_MAINS_BLOCK]
     c0 = p[L.P_GCOEF0]
     c1 = p[L.P_GCOEF1]
     total0 = 0.0
     total1 = 0.0
     for c in range(n_ch):
-        s1 = cf[c, L.CF_G0_S1]
-        s2 = cf[c, L.CF_G0_S2]
+        s1 = cf[L.CF_G0_S1, c]
+        s2 = cf[L.CF_G0_S2, c]
         pw0 = max(s1 * s1 + s2 * s2 - c0 * s1 * s2, 0.0)
-        s1 = cf[c, L.CF_G1_S1]
-        s2 = cf[c, L.CF_G1_S2]
+        s1 = cf[L.CF_G1_S1, c]
+        s2 = cf[L.CF_G1_S2, c]
         pw1 = max(s1 * s1 + s2 * s2 - c1 * s1 * s2, 0.0)
-        cf[c, L.CF_MAINS0_UV] = 2.0 * np.sqrt(pw0) / m
-        cf[c, L.CF_MAINS1_UV] = 2.0 * np.sqrt(pw1) / m
+        cf[L.CF_MAINS0_UV, c] = 2.0 * np.sqrt(pw0) / m
+        cf[L.CF_MAINS1_UV, c] = 2.0 * np.sqrt(pw1) / m
         total0 += pw0
         total1 += pw1
-        cf[c, L.CF_G0_S1] = 0.0
-        cf[c, L.CF_G0_S2] = 0.0
-        cf[c, L.CF_G1_S1] = 0.0
-        cf[c, L.CF_G1_S2] = 0.0
+        cf[L.CF_G0_S1, c] = 0.0
+        cf[L.CF_G0_S2, c] = 0.0
+        cf[L.CF_G1_S1, c] = 0.0
+        cf[L.CF_G1_S2, c] = 0.0
     cand = -1
     if total0 > p[L.P_MAINS_RATIO] * total1:
         cand = 0
@@ -617,6 +619,26 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     y_now = work[1]
     d_now = work[2]
     n_det = sos_det.shape[0]
+    clip_repeat = p[L.P_CLIP_REPEAT]
+    clip_k = p[L.P_CLIP_K]
+    # Row views of the per-channel state used on every sample.
+    lf_hp = cf[L.CF_LF_HP]
+    lf_band = cf[L.CF_LF]
+    prev_raw = cf[L.CF_PREV_RAW]
+    prev_y = cf[L.CF_PREV_Y]
+    env = cf[L.CF_ENV]
+    blk_sumsq = cf[L.CF_BLK_SUMSQ]
+    blk_maxe = cf[L.CF_BLK_MAXE]
+    blk_raw_sum = cf[L.CF_BLK_RAW_SUM]
+    blk_raw_sumsq = cf[L.CF_BLK_RAW_SUMSQ]
+    blk_raw_min = cf[L.CF_BLK_RAW_MIN]
+    t_on = cf[L.CF_T_ON]
+    floor_rms = cf[L.CF_FLOOR_RMS]
+    clip_run = ci[L.CI_CLIP_RUN]
+    in_seg = ci[L.CI_IN_SEG]
+    blk_active = ci[L.CI_BLK_ACTIVE]
+    blk_pos = ci[L.CI_BLK_POS]
+    hist_count = ci[L.CI_HIST_COUNT]
     for t in range(n_samples):
         if gi[L.G_NOUT] + 4 > out_capacity:
             return t
@@ -629,12 +651,12 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             _sos_section_all(sos_bp, s, zi, y_now, n_ch)
         for c in range(n_ch):
             v = y_now[c]
-            g = v + c0 * cf[c, L.CF_G0_S1] - cf[c, L.CF_G0_S2]
-            cf[c, L.CF_G0_S2] = cf[c, L.CF_G0_S1]
-            cf[c, L.CF_G0_S1] = g
-            g = v + c1 * cf[c, L.CF_G1_S1] - cf[c, L.CF_G1_S2]
-            cf[c, L.CF_G1_S2] = cf[c, L.CF_G1_S1]
-            cf[c, L.CF_G1_S1] = g
+            g = v + c0 * cf[L.CF_G0_S1, c] - cf[L.CF_G0_S2, c]
+            cf[L.CF_G0_S2, c] = cf[L.CF_G0_S1, c]
+            cf[L.CF_G0_S1, c] = g
+            g = v + c1 * cf[L.CF_G1_S1, c] - cf[L.CF_G1_S2, c]
+            cf[L.CF_G1_S2, c] = cf[L.CF_G1_S1, c]
+            cf[L.CF_G1_S1, c] = g
         fam = gi[L.G_MAINS_FAM]
         if fam >= 0:
             notch = sos_notch[fam]
@@ -647,108 +669,112 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             _sos_section_all(sos_det, s, zd, d_now, n_ch)
 
         any_active_in_episode = False
+        # Branch-free per-channel updates: fields are contiguous over channels, so these
+        # loops run several channels per instruction.
+        if write_y:
+            for c in range(n_ch):
+                y_out[t, c] = y_now[c]
         for c in range(n_ch):
             raw = raw_now[c]
-            y = y_now[c]
+            hp = hp_a * (lf_hp[c] + raw - prev_raw[c])
+            lf_hp[c] = hp
+            lf_band[c] += lp_a * (hp - lf_band[c])
+            clip_run[c] = clip_run[c] + 1 if raw == prev_raw[c] else 0
+            prev_raw[c] = raw
             yd = d_now[c]
-            if write_y:
-                y_out[t, c] = y
-            hp = hp_a * (cf[c, L.CF_LF_HP] + raw - cf[c, L.CF_PREV_RAW])
-            cf[c, L.CF_LF_HP] = hp
-            cf[c, L.CF_LF] += lp_a * (hp - cf[c, L.CF_LF])
-            lf = cf[c, L.CF_LF]
-            warm = ci[c, L.CI_HIST_COUNT] >= warm_blocks
-            if raw == cf[c, L.CF_PREV_RAW]:
-                ci[c, L.CI_CLIP_RUN] += 1
-            else:
-                ci[c, L.CI_CLIP_RUN] = 0
-            cf[c, L.CF_PREV_RAW] = raw
-            if warm and ci[c, L.CI_CLIP_RUN] + 1 >= p[L.P_CLIP_REPEAT] \
-                    and abs(hp) > p[L.P_CLIP_K] * cf[c, L.CF_FLOOR_RMS]:
-                ci[c, L.CI_CLIPPED_SAMPLES] += 1
-                ci[c, L.CI_LAST_CLIP] = n
-            dy = y - cf[c, L.CF_PREV_Y]
-            cf[c, L.CF_PREV_Y] = y
-            e = cf[c, L.CF_ENV] + alpha * (yd * yd - cf[c, L.CF_ENV])
-            cf[c, L.CF_ENV] = e
+            e = env[c] + alpha * (yd * yd - env[c])
+            env[c] = e
+            blk_sumsq[c] += yd * yd
+            blk_maxe[c] = max(blk_maxe[c], e)
+            blk_raw_sum[c] += raw
+            blk_raw_sumsq[c] += raw * raw
+            blk_raw_min[c] = min(blk_raw_min[c], raw)
+            blk_active[c] += 1 if (in_seg[c] != 0 or e > t_on[c]) else 0
+            blk_pos[c] += 1
+        if gi[L.G_EP_OPEN]:
+            for c in range(n_ch):
+                y = y_now[c]
+                dy = y - cf[L.CF_PREV_Y, c]
+                cf[L.CF_EP_DIFF, c] += dy * dy
+                cf[L.CF_EP_ENERGY, c] += y * y
+                cf[L.CF_EP_MAXABS, c] = max(cf[L.CF_EP_MAXABS, c], abs(y))
+        for c in range(n_ch):
+            prev_y[c] = y_now[c]
 
-            cf[c, L.CF_BLK_SUMSQ] += yd * yd
-            if e > cf[c, L.CF_BLK_MAXE]:
-                cf[c, L.CF_BLK_MAXE] = e
-            cf[c, L.CF_BLK_RAW_SUM] += raw
-            cf[c, L.CF_BLK_RAW_SUMSQ] += raw * raw
-            if ci[c, L.CI_BLK_POS] == 0 or raw < cf[c, L.CF_RAW_MIN]:
-                cf[c, L.CF_RAW_MIN] = raw
-            if ci[c, L.CI_IN_SEG] or e > cf[c, L.CF_T_ON]:
-                ci[c, L.CI_BLK_ACTIVE] += 1
-            if gi[L.G_EP_OPEN]:
-                cf[c, L.CF_EP_DIFF] += dy * dy
-                cf[c, L.CF_EP_ENERGY] += y * y
-                if abs(y) > cf[c, L.CF_EP_MAXABS]:
-                    cf[c, L.CF_EP_MAXABS] = abs(y)
+        # Branchy work only where something happens: clipping candidates, activity.
+        for c in range(n_ch):
+            warm = hist_count[c] >= warm_blocks
+            if not warm:
+                continue
+            if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c]:
+                ci[L.CI_CLIPPED_SAMPLES, c] += 1
+                ci[L.CI_LAST_CLIP, c] = n
+            e = env[c]
+            if in_seg[c] == 0 and e <= t_on[c]:
+                continue
+            yd = d_now[c]
+            lf = lf_band[c]
+            if ci[L.CI_IN_SEG, c] == 0 and e > cf[L.CF_T_ON, c]:
+                ci[L.CI_IN_SEG, c] = 1
+                ci[L.CI_SEG_START, c] = n
+                ci[L.CI_LAST_ABOVE, c] = n
+                ci[L.CI_AMP_FIRST, c] = -1
+                ci[L.CI_AMP_LAST, c] = -1
+                ci[L.CI_PHASES, c] = 0
+                ci[L.CI_LAST_SIGN, c] = 0
+                ci[L.CI_SEG_CLIP, c] = 0
+                ci[L.CI_SEG_ACTIVITY, c] = 0
+                ci[L.CI_POTS, c] = 0
+                ci[L.CI_POT1_END, c] = -1
+                ci[L.CI_POT2_ONSET, c] = -1
+                cf[L.CF_SEG_ABSMAX, c] = 0.0
+                cf[L.CF_SEG_YMAX, c] = yd
+                cf[L.CF_SEG_YMIN, c] = yd
+                cf[L.CF_SEG_ENERGY, c] = 0.0
+                cf[L.CF_SEG_LFMAX, c] = lf
+                cf[L.CF_SEG_LFMIN, c] = lf
+            if ci[L.CI_IN_SEG, c]:
+                if yd > cf[L.CF_SEG_YMAX, c]:
+                    cf[L.CF_SEG_YMAX, c] = yd
+                if yd < cf[L.CF_SEG_YMIN, c]:
+                    cf[L.CF_SEG_YMIN, c] = yd
+                if lf > cf[L.CF_SEG_LFMAX, c]:
+                    cf[L.CF_SEG_LFMAX, c] = lf
+                if lf < cf[L.CF_SEG_LFMIN, c]:
+                    cf[L.CF_SEG_LFMIN, c] = lf
+                cf[L.CF_SEG_ENERGY, c] += yd * yd
+                ay = abs(yd)
+                if ay > cf[L.CF_SEG_ABSMAX, c]:
+                    cf[L.CF_SEG_ABSMAX, c] = ay
+                if ay > max(wave_k * cf[L.CF_FLOOR_RMS, c], edge_frac * cf[L.CF_SEG_ABSMAX, c]):
+                    if ci[L.CI_AMP_FIRST, c] < 0:
+                        ci[L.CI_AMP_FIRST, c] = n
+                        ci[L.CI_POTS, c] = 1
+                    elif n - ci[L.CI_AMP_LAST, c] > pot_gap:
+                        ci[L.CI_POTS, c] += 1
+                        if ci[L.CI_POTS, c] == 2:
+                            ci[L.CI_POT1_END, c] = ci[L.CI_AMP_LAST, c]
+                            ci[L.CI_POT2_ONSET, c] = n
+                    ci[L.CI_AMP_LAST, c] = n
+                    sign = 1 if yd > 0 else -1
+                    if sign != ci[L.CI_LAST_SIGN, c]:
+                        ci[L.CI_PHASES, c] += 1
+                        ci[L.CI_LAST_SIGN, c] = sign
+                if n - ci[L.CI_LAST_CLIP, c] <= p[L.P_CLIP_HOLD]:
+                    ci[L.CI_SEG_CLIP, c] = 1
+                if ci[L.CI_SEG_ACTIVITY, c] and gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
+                    any_active_in_episode = True
+                if ci[L.CI_SEG_ACTIVITY, c] == 0 and n - ci[L.CI_SEG_START, c] >= p[L.P_ACTIVITY_MIN]:
+                    ci[L.CI_SEG_ACTIVITY, c] = 1
+                    _episode_activity(c, ci[L.CI_SEG_START, c], n, ci, cf, gi)
+                    any_active_in_episode = True
+                if e > cf[L.CF_T_OFF, c]:
+                    ci[L.CI_LAST_ABOVE, c] = n
+                elif n - ci[L.CI_LAST_ABOVE, c] > p[L.P_MERGE_GAP]:
+                    _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
-            if warm:
-                if ci[c, L.CI_IN_SEG] == 0 and e > cf[c, L.CF_T_ON]:
-                    ci[c, L.CI_IN_SEG] = 1
-                    ci[c, L.CI_SEG_START] = n
-                    ci[c, L.CI_LAST_ABOVE] = n
-                    ci[c, L.CI_AMP_FIRST] = -1
-                    ci[c, L.CI_AMP_LAST] = -1
-                    ci[c, L.CI_PHASES] = 0
-                    ci[c, L.CI_LAST_SIGN] = 0
-                    ci[c, L.CI_SEG_CLIP] = 0
-                    ci[c, L.CI_SEG_ACTIVITY] = 0
-                    ci[c, L.CI_POTS] = 0
-                    ci[c, L.CI_POT1_END] = -1
-                    ci[c, L.CI_POT2_ONSET] = -1
-                    cf[c, L.CF_SEG_ABSMAX] = 0.0
-                    cf[c, L.CF_SEG_YMAX] = yd
-                    cf[c, L.CF_SEG_YMIN] = yd
-                    cf[c, L.CF_SEG_ENERGY] = 0.0
-                    cf[c, L.CF_SEG_LFMAX] = lf
-                    cf[c, L.CF_SEG_LFMIN] = lf
-                if ci[c, L.CI_IN_SEG]:
-                    if yd > cf[c, L.CF_SEG_YMAX]:
-                        cf[c, L.CF_SEG_YMAX] = yd
-                    if yd < cf[c, L.CF_SEG_YMIN]:
-                        cf[c, L.CF_SEG_YMIN] = yd
-                    if lf > cf[c, L.CF_SEG_LFMAX]:
-                        cf[c, L.CF_SEG_LFMAX] = lf
-                    if lf < cf[c, L.CF_SEG_LFMIN]:
-                        cf[c, L.CF_SEG_LFMIN] = lf
-                    cf[c, L.CF_SEG_ENERGY] += yd * yd
-                    ay = abs(yd)
-                    if ay > cf[c, L.CF_SEG_ABSMAX]:
-                        cf[c, L.CF_SEG_ABSMAX] = ay
-                    if ay > max(wave_k * cf[c, L.CF_FLOOR_RMS], edge_frac * cf[c, L.CF_SEG_ABSMAX]):
-                        if ci[c, L.CI_AMP_FIRST] < 0:
-                            ci[c, L.CI_AMP_FIRST] = n
-                            ci[c, L.CI_POTS] = 1
-                        elif n - ci[c, L.CI_AMP_LAST] > pot_gap:
-                            ci[c, L.CI_POTS] += 1
-                            if ci[c, L.CI_POTS] == 2:
-                                ci[c, L.CI_POT1_END] = ci[c, L.CI_AMP_LAST]
-                                ci[c, L.CI_POT2_ONSET] = n
-                        ci[c, L.CI_AMP_LAST] = n
-                        sign = 1 if yd > 0 else -1
-                        if sign != ci[c, L.CI_LAST_SIGN]:
-                            ci[c, L.CI_PHASES] += 1
-                            ci[c, L.CI_LAST_SIGN] = sign
-                    if n - ci[c, L.CI_LAST_CLIP] <= p[L.P_CLIP_HOLD]:
-                        ci[c, L.CI_SEG_CLIP] = 1
-                    if ci[c, L.CI_SEG_ACTIVITY] and gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
-                        any_active_in_episode = True
-                    if ci[c, L.CI_SEG_ACTIVITY] == 0 and n - ci[c, L.CI_SEG_START] >= p[L.P_ACTIVITY_MIN]:
-                        ci[c, L.CI_SEG_ACTIVITY] = 1
-                        _episode_activity(c, ci[c, L.CI_SEG_START], n, ci, cf, gi)
-                        any_active_in_episode = True
-                    if e > cf[c, L.CF_T_OFF]:
-                        ci[c, L.CI_LAST_ABOVE] = n
-                    elif n - ci[c, L.CI_LAST_ABOVE] > p[L.P_MERGE_GAP]:
-                        _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
-
-            ci[c, L.CI_BLK_POS] += 1
-            if ci[c, L.CI_BLK_POS] >= noise_block:
+        for c in range(n_ch):
+            if blk_pos[c] >= noise_block:
                 _end_noise_block(c, p, ci, cf, hist, scratch)
 
         gi[L.G_MAINS_POS] += 1
@@ -773,9 +799,9 @@ def finish_stream(p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h,
     Treats the end as if quiet followed, so the last events are reported instead of lost.
     """
     n = gi[L.G_N] - 1
-    for c in range(ci.shape[0]):
-        if ci[c, L.CI_IN_SEG]:
-            ci[c, L.CI_LAST_ABOVE] = min(ci[c, L.CI_LAST_ABOVE], n)
+    for c in range(ci.shape[1]):
+        if ci[L.CI_IN_SEG, c]:
+            ci[L.CI_LAST_ABOVE, c] = min(ci[L.CI_LAST_ABOVE, c], n)
             _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
     if gi[L.G_EP_OPEN]:
         # Episode length counts up to the last activity; the close happens now.

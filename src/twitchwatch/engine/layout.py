@@ -87,7 +87,7 @@ FLAG_NAMES = {
     N_PARAMS,
 ) = range(49)
 
-# ---- per-channel float state (n_channels, NCF) ---------------------------------------------
+# ---- per-channel float state (NCF, n_channels): each field contiguous over channels ---------------------------------------------
 (
     CF_ENV,
     CF_PREV_Y,
@@ -120,10 +120,11 @@ FLAG_NAMES = {
     CF_SEG_ABSMAX,
     CF_EP_DIFF,
     CF_LAST_PP,
+    CF_BLK_RAW_MIN,
     NCF,
-) = range(32)
+) = range(33)
 
-# ---- per-channel int state (n_channels, NCI) -------------------------------------------------
+# ---- per-channel int state (NCI, n_channels) -------------------------------------------------
 (
     CI_IN_SEG,
     CI_SEG_START,

@@ -122,8 +122,8 @@ class DetectorState:
     def create(cls, n_channels: int, design: FilterDesign, config: DetectorConfig) -> "DetectorState":
         c = n_channels
         state = cls(
-            ci=np.zeros((c, L.NCI), np.int64),
-            cf=np.zeros((c, L.NCF), np.float64),
+            ci=np.zeros((L.NCI, c), np.int64),  # fields x channels: a field is contiguous over channels
+            cf=np.zeros((L.NCF, c), np.float64),
             zi=np.zeros((design.bandpass_sos.shape[0], 2, c), np.float64),
             zn=np.zeros((MAX_NOTCH_SECTIONS, 2, c), np.float64),
             zd=np.zeros((max(design.detection_sos.shape[0], 1), 2, c), np.float64),
@@ -143,8 +143,9 @@ class DetectorState:
             out_f=np.zeros((OUTPUT_CAPACITY, L.NOF), np.float64),
         )
         never = -(2**62)  # "long ago": no clipping, no episode yet
-        state.ci[:, L.CI_LAST_CLIP] = never
-        state.ci[:, L.CI_LAST_END] = never
+        state.ci[L.CI_LAST_CLIP, :] = never
+        state.cf[L.CF_BLK_RAW_MIN, :] = np.inf
+        state.ci[L.CI_LAST_END, :] = never
         state.gi[L.G_MAINS_FAM] = -1
         state.gi[L.G_MAINS_CAND] = -1
         state.gi[L.G_EP_PREV_START] = never
