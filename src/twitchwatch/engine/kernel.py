@@ -294,6 +294,7 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
     lf_pp = cf[L.CF_SEG_LFMAX, c] - cf[L.CF_SEG_LFMIN, c]
     is_long = 1 if (duration > p[L.P_MAX_TWITCH] or pots >= 3) else 0
     ci[L.CI_IN_SEG, c] = 0
+    gi[L.G_NEXT_DECISION] = n  # a run may have closed or grown: look at pending events now
     if duration < p[L.P_MIN_TWITCH] and not is_long:
         return  # a noise crossing, not a potential
     if onset - ci[L.CI_LAST_END, c] <= p[L.P_RING] and pp < p[L.P_RING_FRAC] * cf[L.CF_LAST_PP, c]:
@@ -409,18 +410,23 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
 
 
 @njit(cache=True, nogil=True)
-def _in_episode(onset, mask, p, gi):
-    if gi[L.G_EP_OPEN] and (mask & gi[L.G_EP_MASK]) and onset >= gi[L.G_EP_START] - p[L.P_ISO]:
+def _in_episode(onset, p, gi):
+    """During sustained activity (and its ramps) potentials are not isolated twitches.
+
+    Any channel counts: units of a cramp or contraction reach the whole array weakly, and an
+    isolated potential cannot be told apart from them while they fire.
+    """
+    if gi[L.G_EP_OPEN] and onset >= gi[L.G_EP_START] - p[L.P_ISO]:
         return True
-    if (mask & gi[L.G_EP_PREV_MASK]) and gi[L.G_EP_PREV_START] - p[L.P_ISO] <= onset <= gi[L.G_EP_PREV_LAST] + p[L.P_ISO]:
-        return True
-    return False
+    return gi[L.G_EP_PREV_START] - p[L.P_ISO] <= onset <= gi[L.G_EP_PREV_LAST] + p[L.P_EP_QUIET]
 
 
 @njit(cache=True, nogil=True)
 def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f):
     npend = gi[L.G_NPEND]
     fs = p[L.P_FS]
+    never = np.int64(2) ** 62
+    next_decision = never
     for i in range(npend):
         if pend_i[i, L.PI_DEAD]:
             continue
@@ -439,11 +445,14 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
             or (ci[L.CI_IN_SEG, c] and ci[L.CI_SEG_START, c] - last_onset <= p[L.P_ISO])
         )
         if run_open:
+            if n - last_onset <= p[L.P_ISO]:
+                next_decision = min(next_decision, last_onset + np.int64(p[L.P_ISO]) + 1)
+            # else: waiting for a segment in progress; its close triggers the next look
             continue
         pend_i[i, L.PI_DEAD] = 1
         onset = pend_i[i, L.PI_ONSET]
         mask = pend_i[i, L.PI_MASK]
-        if _in_episode(onset, mask, p, gi):
+        if _in_episode(onset, p, gi):
             continue
         if _shadowed(onset, pend_f[i, L.PF_PP], c, p, pend_i, pend_f, gi, recent):
             continue  # a later part of an event already seen (its echo or ringing nearby)
@@ -492,6 +501,7 @@ def _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, e
                 pend_f[w, :] = pend_f[i, :]
             w += 1
     gi[L.G_NPEND] = w
+    gi[L.G_NEXT_DECISION] = next_decision
 
 
 # ---- noise floor and mains blocks ------------------------------------------------------------------
@@ -701,8 +711,13 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
         for c in range(n_ch):
             prev_y[c] = y_now[c]
 
-        # Branchy work only where something happens: clipping candidates, activity.
+        # Branchy work only where something happens: clipping candidates, activity. A cheap
+        # scan first, so the common quiet sample skips the heavy loop altogether.
+        busy = 0
         for c in range(n_ch):
+            busy += 1 if (hist_count[c] >= warm_blocks and (
+                in_seg[c] != 0 or env[c] > t_on[c] or clip_run[c] + 1 >= clip_repeat)) else 0
+        for c in range(n_ch if busy > 0 else 0):
             warm = hist_count[c] >= warm_blocks
             if not warm:
                 continue
@@ -773,8 +788,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 elif n - ci[L.CI_LAST_ABOVE, c] > p[L.P_MERGE_GAP]:
                     _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
-        for c in range(n_ch):
-            if blk_pos[c] >= noise_block:
+        if blk_pos[0] >= noise_block:  # every channel's block ends on the same sample
+            for c in range(n_ch):
                 _end_noise_block(c, p, ci, cf, hist, scratch)
 
         gi[L.G_MAINS_POS] += 1
@@ -786,7 +801,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 gi[L.G_EP_LAST] = n
             elif n - gi[L.G_EP_LAST] > p[L.P_EP_QUIET]:
                 _close_episode(n, p, ci, cf, gi, out_i, out_f)
-        if gi[L.G_NPEND] > 0:
+        if gi[L.G_NPEND] > 0 and n >= gi[L.G_NEXT_DECISION]:
             _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f)
         gi[L.G_N] = n + 1
     return n_samples

@@ -191,8 +191,9 @@ PENDING_CAPACITY = 64
     G_EP_PREV_MASK,
     G_EP_OPENED_AT,
     G_RECENT_POS,
+    G_NEXT_DECISION,
     NGI,
-) = range(25)
+) = range(26)
 (GF_ECG_RR, GF_ECG_PP, GF_ECG_DUR, GF_ECG_NCH, NGF) = range(5)
 
 # recently decided events, so later parts of them (echo, ringing) on other channels fold in
