@@ -46,6 +46,9 @@ class DetectorConfig:
     # --- noise floor ---------------------------------------------------------------------------
     noise_block_ms: float = 250.0
     noise_history_blocks: int = 16
+    #: the floor uses this quantile of the recent blocks (not the median), so that it holds when
+    #: most blocks carry a heart beat (ECG at 140 bpm puts a beat in over half of them)
+    noise_block_quantile: float = 0.25
     #: a block busier than this (fraction of samples above threshold) leaves the floor frozen
     noise_freeze_active_fraction: float = 0.2
     #: onset threshold: calibrated on the median, over recent quiet blocks, of each block's
@@ -54,8 +57,11 @@ class DetectorConfig:
     target_false_crossings_per_min: float = 0.02
     #: extra safety factor on that extrapolation
     threshold_margin: float = 1.0
-    #: the segment ends once the envelope falls below this fraction of the onset threshold
+    #: the segment ends once the envelope falls below this fraction of the onset threshold...
     threshold_off_fraction: float = 0.35
+    #: ...or below this fraction of the segment's own peak envelope (so that a large potential's
+    #: filter ringing does not hold it open)
+    segment_end_fraction_of_peak: float = 0.02
     #: samples whose |filtered signal| exceeds this many noise RMS form the waveform (duration, phases)
     waveform_noise_multiple: float = 3.0
     #: dips shorter than this inside one burst of activity do not split it
@@ -74,7 +80,8 @@ class DetectorConfig:
     #: a potential seen on several channels within this window is one event
     channel_merge_ms: float = 8.0
     #: a potential smaller than this fraction of one that ended on the same channel less than
-    #: ringing_ms before is the filters' ringing (the mains notch rings for ~200 ms), not a twitch
+    #: ringing_ms before is the filters' ringing, not a twitch; with a mains notch running, the
+    #: limit then decays with the notch's own ring time, Q / (pi f0)
     ringing_ms: float = 250.0
     ringing_fraction: float = 0.25
     doublet_min_ms: float = 10.0
@@ -133,6 +140,18 @@ class DetectorConfig:
             raise ValueError("DetectorConfig.doublet_min_ms must be below doublet_max_ms")
         if self.noise_history_blocks < 1 or self.train_min_potentials < 2:
             raise ValueError("noise_history_blocks must be >= 1 and train_min_potentials >= 2")
+        for f in fields(self):
+            if f.type in ("int", int) and not float(getattr(self, f.name)).is_integer():
+                raise ValueError(f"DetectorConfig.{f.name} must be a whole number, got {getattr(self, f.name)!r}")
+        mains = tuple(self.mains_candidates_hz)
+        if len(mains) != 2 or not all(np.isfinite(m) and m > 0 for m in mains) or mains[0] == mains[1]:
+            raise ValueError(f"DetectorConfig.mains_candidates_hz must be two different positive frequencies "
+                             f"in Hz, e.g. (50.0, 60.0); got {self.mains_candidates_hz!r}")
+        if self.lowpass_hz <= self.highpass_hz:
+            raise ValueError(f"DetectorConfig.lowpass_hz ({self.lowpass_hz:g} Hz) must be above "
+                             f"highpass_hz ({self.highpass_hz:g} Hz)")
+        if not 0 < self.noise_block_quantile < 1:
+            raise ValueError(f"DetectorConfig.noise_block_quantile must be between 0 and 1, got {self.noise_block_quantile!r}")
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -26,6 +26,8 @@ from twitchwatch.engine.state import DetectorState, derived_parameters
 MIN_FS_HZ = 100.0
 MAX_FS_HZ = 20000.0
 LOW_RATE_WARNING_HZ = 250.0
+#: larger input values (1 kV) cannot be biosignals: they are treated like NaN
+MAX_ABS_UV = 1e9
 _ACCEPTED_DTYPES = (np.float32, np.float64, np.int16, np.int32)
 
 
@@ -115,14 +117,15 @@ class Detector:
                 x = x.astype(np.float64)
             else:
                 raise ValueError(f"chunk dtype must be numeric (float32/float64/int16/int32), got {x.dtype}")
-        if x.dtype.kind == "f":
-            finite = np.isfinite(x)
-            if not finite.all():
-                bad = int(x.size - finite.sum())
+        if x.dtype.kind == "f" and x.size:
+            # NaN, Inf and absurd values (beyond 1 kV) would poison the filters' state for good.
+            valid = np.isfinite(x) & (np.abs(x) * abs(self.unit_scale) <= MAX_ABS_UV)
+            if not valid.all():
+                bad = int(x.size - valid.sum())
                 self.nonfinite_samples += bad
-                logger.warning("%d non-finite samples (NaN/Inf) replaced by 0 µV at sample %d",
-                               bad, self.samples_processed)
-                x = np.where(finite, x, 0.0).astype(x.dtype)
+                logger.warning("%d invalid samples (NaN, Inf or beyond %.0e µV) replaced by 0 µV at sample %d",
+                               bad, MAX_ABS_UV, self.samples_processed)
+                x = np.where(valid, x, 0.0).astype(x.dtype)
         return np.ascontiguousarray(x)
 
     def process(self, chunk, *, filtered_out: np.ndarray | None = None) -> list[Event]:
@@ -134,8 +137,11 @@ class Detector:
         if self._finished:
             raise RuntimeError("this detector has finished; create a new one for a new stream")
         x = self._validate(chunk)
-        if filtered_out is not None and (filtered_out.shape != x.shape or filtered_out.dtype != np.float64):
-            raise ValueError(f"filtered_out must be float64 of shape {x.shape}, got {filtered_out.dtype} {filtered_out.shape}")
+        if filtered_out is not None and (not isinstance(filtered_out, np.ndarray) or filtered_out.shape != x.shape
+                                         or filtered_out.dtype != np.float64 or not filtered_out.flags.writeable):
+            raise ValueError(f"filtered_out must be float64 of shape {x.shape}, got "
+                             f"{getattr(filtered_out, 'dtype', type(filtered_out).__name__)} "
+                             f"{getattr(filtered_out, 'shape', '')} (a writable numpy array)")
         events: list[Event] = []
         start = 0
         s = self.state
@@ -198,9 +204,9 @@ class Detector:
             cf, ci = s.cf[:, c], s.ci[:, c]
             mains_uv = cf[L.CF_MAINS0_UV] if fam == 0 else cf[L.CF_MAINS1_UV] if fam == 1 else max(
                 cf[L.CF_MAINS0_UV], cf[L.CF_MAINS1_UV])
-            raw_std = cf[L.CF_RAW_STD]
             band = cf[L.CF_BAND_RMS]
-            envelope_only = bool(raw_std > 0 and band < 0.05 * raw_std and cf[L.CF_RAW_MIN] >= 0)
+            # Two seconds of blocks in a row that look like an envelope, not raw EMG.
+            envelope_only = bool(ci[L.CI_ENVELOPE_BLOCKS] >= max(1, round(2000.0 / self.config.noise_block_ms)))
             out.append(ChannelQuality(
                 channel=c,
                 warming_up=bool(ci[L.CI_HIST_COUNT] < self.params[L.P_MIN_WARM_BLOCKS]

@@ -32,15 +32,13 @@ def _bit(c):
 
 
 @njit(cache=True, nogil=True)
-def _median_of(values, count, scratch):
+def _quantile_of(values, count, scratch, q):
+    """The q-quantile (lower) of values[:count], sorting a scratch copy."""
     for i in range(count):
         scratch[i] = values[i]
     part = scratch[:count]
     part.sort()
-    half = count // 2
-    if count % 2 == 1:
-        return part[half]
-    return 0.5 * (part[half - 1] + part[half])
+    return part[int(q * (count - 1))]
 
 
 @njit(cache=True, nogil=True)
@@ -173,6 +171,13 @@ def _ecg_observe(t, pp, dur, nch, p, gi, gf, ecg_h):
     if gi[L.G_ECG_ON]:
         since = t - gi[L.G_ECG_LAST]
         k = int(np.floor(since / rr + 0.5))
+        if k == 0 or (k == 1 and since < 0.75 * rr):
+            # Locked on every other beat? A beat halfway means the true R-R is half.
+            if abs(since - 0.5 * rr) <= tol * 0.5 * rr and since >= p[L.P_ECG_RR_MIN] \
+                    and _alike(pp, dur, nch, gf[L.GF_ECG_PP], gf[L.GF_ECG_DUR], gf[L.GF_ECG_NCH], p):
+                gf[L.GF_ECG_RR] = since
+                gi[L.G_ECG_LAST] = t
+                return True
         if 1 <= k <= p[L.P_ECG_MISSED] + 1:
             dev = abs(since - k * rr)
             if dev <= tol * rr and _alike(pp, dur, nch, gf[L.GF_ECG_PP], gf[L.GF_ECG_DUR], gf[L.GF_ECG_NCH], p):
@@ -235,6 +240,21 @@ def _ecg_observe(t, pp, dur, nch, p, gi, gf, ecg_h):
 
 
 @njit(cache=True, nogil=True)
+def _ringing_limit(since, ref_pp, p, gi):
+    """Largest potential that can still be ringing `since` samples after one of `ref_pp`."""
+    if since <= p[L.P_RING]:
+        return p[L.P_RING_FRAC] * ref_pp
+    fam = gi[L.G_MAINS_FAM]
+    if fam < 0:
+        return 0.0
+    tau = p[L.P_NOTCH_TAU0] if fam == 0 else p[L.P_NOTCH_TAU1]
+    late = (since - p[L.P_RING]) / tau
+    if late > 5.0:
+        return 0.0
+    return p[L.P_RING_FRAC] * ref_pp * np.exp(-late)
+
+
+@njit(cache=True, nogil=True)
 def _near(mask):
     """The channels of `mask` and their neighbours on the array."""
     return mask | (mask << 1) | ((mask >> 1) & ~(np.int64(1) << 63))
@@ -252,14 +272,24 @@ def _shadowed(onset, pp, c, p, pend_i, pend_f, gi, recent):
         if pend_i[i, L.PI_DEAD] == 0 and (_near(pend_i[i, L.PI_MASK]) & bit):
             since = onset - pend_i[i, L.PI_ONSET]
             if since > 0 and (onset <= pend_i[i, L.PI_SPAN_END] + p[L.P_CH_MERGE]
-                              or (since <= p[L.P_RING] and pp < p[L.P_RING_FRAC] * pend_f[i, L.PF_PP])):
+                              or pp < _ringing_limit(since, pend_f[i, L.PF_PP], p, gi)):
                 return True
     for i in range(L.RECENT_EVENTS):
         if _near(recent[i, L.RE_MASK]) & bit:
             since = onset - recent[i, L.RE_ONSET]
             if since > 0 and (onset <= recent[i, L.RE_SPAN_END] + p[L.P_CH_MERGE]
-                              or (since <= p[L.P_RING] and pp * 1000.0 < p[L.P_RING_FRAC] * recent[i, L.RE_PP_X1000])):
+                              or pp < _ringing_limit(since, recent[i, L.RE_PP_X1000] / 1000.0, p, gi)):
                 return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _joins_pending(onset, c, p, pend_i, gi):
+    """Does a potential on channel `c` start with a pending event on other channels?"""
+    for i in range(gi[L.G_NPEND]):
+        if pend_i[i, L.PI_DEAD] == 0 and abs(pend_i[i, L.PI_ONSET] - onset) <= p[L.P_CH_MERGE] \
+                and (pend_i[i, L.PI_MASK] & _bit(c)) == 0:
+            return True
     return False
 
 
@@ -297,13 +327,17 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
     gi[L.G_NEXT_DECISION] = n  # a run may have closed or grown: look at pending events now
     if duration < p[L.P_MIN_TWITCH] and not is_long:
         return  # a noise crossing, not a potential
-    if onset - ci[L.CI_LAST_END, c] <= p[L.P_RING] and pp < p[L.P_RING_FRAC] * cf[L.CF_LAST_PP, c]:
+    since_last = onset - ci[L.CI_LAST_END, c]
+    limit = _ringing_limit(since_last, cf[L.CF_LAST_PP, c], p, gi)
+    if pp < limit:
         return  # ringing after a large potential on this channel
-    if onset - ci[L.CI_LAST_END, c] > p[L.P_RING] or pp >= cf[L.CF_LAST_PP, c]:
+    # The reference is the larger of this potential and what is left of the last one's ringing.
+    if pp >= limit / max(p[L.P_RING_FRAC], 1e-12):
         cf[L.CF_LAST_PP, c] = pp
-    ci[L.CI_LAST_END, c] = span_end
-    if not is_long and _shadowed(onset, pp, c, p, pend_i, pend_f, gi, recent):
-        return
+        ci[L.CI_LAST_END, c] = span_end
+    if not is_long and not _joins_pending(onset, c, p, pend_i, gi) \
+            and _shadowed(onset, pp, c, p, pend_i, pend_f, gi, recent):
+        return  # the echo or ringing of an event seen just before
 
     # Runs: discharges at continual intervals on this channel. An echo 10-110 ms after a
     # discharge of similar size is part of that discharge (doublet) and not counted.
@@ -366,7 +400,10 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
         if pend_i[i, L.PI_DEAD]:
             continue
         near_onset = abs(pend_i[i, L.PI_ONSET] - onset) <= p[L.P_CH_MERGE] and (pend_i[i, L.PI_MASK] & _bit(c)) == 0
-        within_span = pend_i[i, L.PI_ONSET] - p[L.P_CH_MERGE] <= onset <= pend_i[i, L.PI_SPAN_END] + p[L.P_CH_MERGE]
+        # Overlapping in time on another channel, or a later part on the same one: same event.
+        within_span = (onset <= pend_i[i, L.PI_SPAN_END] + p[L.P_CH_MERGE]
+                       and pend_i[i, L.PI_ONSET] <= span_end + p[L.P_CH_MERGE]
+                       and ((pend_i[i, L.PI_MASK] & _bit(c)) == 0 or onset >= pend_i[i, L.PI_ONSET]))
         if near_onset or within_span:
             if (pend_i[i, L.PI_MASK] & _bit(c)) == 0:
                 pend_i[i, L.PI_NCH] += 1
@@ -520,13 +557,18 @@ def _end_noise_block(c, p, ci, cf, hist, scratch):
         ci[L.CI_HIST_POS, c] = (pos + 1) % n_hist
         count = min(count + 1, n_hist)
         ci[L.CI_HIST_COUNT, c] = count
-        cf[L.CF_FLOOR_RMS, c] = np.sqrt(_median_of(hist[c, 0], count, scratch))
-        cf[L.CF_T_ON, c] = p[L.P_K_ON] * _median_of(hist[c, 1], count, scratch)
+        cf[L.CF_FLOOR_RMS, c] = np.sqrt(_quantile_of(hist[c, 0], count, scratch, p[L.P_BLOCK_Q]))
+        cf[L.CF_T_ON, c] = p[L.P_K_ON] * _quantile_of(hist[c, 1], count, scratch, p[L.P_BLOCK_Q])
         cf[L.CF_T_OFF, c] = p[L.P_OFF_FRAC] * cf[L.CF_T_ON, c]
     mean = cf[L.CF_BLK_RAW_SUM, c] / block
     cf[L.CF_RAW_STD, c] = np.sqrt(max(cf[L.CF_BLK_RAW_SUMSQ, c] / block - mean * mean, 0.0))
     cf[L.CF_BAND_RMS, c] = np.sqrt(rms2)
     cf[L.CF_RAW_MIN, c] = cf[L.CF_BLK_RAW_MIN, c]
+    # An envelope (rectified, smoothed) input: never negative, little power above 20 Hz.
+    if cf[L.CF_RAW_STD, c] > 0 and cf[L.CF_BAND_RMS, c] < 0.5 * cf[L.CF_RAW_STD, c] and cf[L.CF_RAW_MIN, c] >= 0:
+        ci[L.CI_ENVELOPE_BLOCKS, c] += 1
+    else:
+        ci[L.CI_ENVELOPE_BLOCKS, c] = 0
     cf[L.CF_BLK_RAW_MIN, c] = np.inf
     cf[L.CF_BLK_SUMSQ, c] = 0.0
     cf[L.CF_BLK_MAXE, c] = 0.0
@@ -624,6 +666,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     wave_k = p[L.P_WAVE_K]
     edge_frac = p[L.P_EDGE_FRAC]
     pot_gap = p[L.P_POT_GAP]
+    seg_end_frac = p[L.P_SEG_END_FRAC]
     out_capacity = out_i.shape[0]
     raw_now = work[0]
     y_now = work[1]
@@ -642,6 +685,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     blk_raw_sum = cf[L.CF_BLK_RAW_SUM]
     blk_raw_sumsq = cf[L.CF_BLK_RAW_SUMSQ]
     blk_raw_min = cf[L.CF_BLK_RAW_MIN]
+    raw_hi = cf[L.CF_RAW_HI]
+    raw_lo = cf[L.CF_RAW_LO]
     t_on = cf[L.CF_T_ON]
     floor_rms = cf[L.CF_FLOOR_RMS]
     clip_run = ci[L.CI_CLIP_RUN]
@@ -650,7 +695,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     blk_pos = ci[L.CI_BLK_POS]
     hist_count = ci[L.CI_HIST_COUNT]
     for t in range(n_samples):
-        if gi[L.G_NOUT] + 4 > out_capacity:
+        # Room for everything one sample can decide: every pending event and an episode.
+        if gi[L.G_NOUT] + L.PENDING_CAPACITY + 2 > out_capacity:
             return t
         n = gi[L.G_N]
         # Band-pass, channels innermost so independent filters run side by side.
@@ -699,6 +745,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             blk_raw_sum[c] += raw
             blk_raw_sumsq[c] += raw * raw
             blk_raw_min[c] = min(blk_raw_min[c], raw)
+            raw_hi[c] = max(raw_hi[c], raw)
+            raw_lo[c] = min(raw_lo[c], raw)
             blk_active[c] += 1 if (in_seg[c] != 0 or e > t_on[c]) else 0
             blk_pos[c] += 1
         if gi[L.G_EP_OPEN]:
@@ -721,7 +769,9 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             warm = hist_count[c] >= warm_blocks
             if not warm:
                 continue
-            if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c]:
+            # Clipping: a value repeated at the most extreme level seen, far from baseline.
+            if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c] \
+                    and (raw_now[c] >= raw_hi[c] or raw_now[c] <= raw_lo[c]):
                 ci[L.CI_CLIPPED_SAMPLES, c] += 1
                 ci[L.CI_LAST_CLIP, c] = n
             e = env[c]
@@ -743,6 +793,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 ci[L.CI_POT1_END, c] = -1
                 ci[L.CI_POT2_ONSET, c] = -1
                 cf[L.CF_SEG_ABSMAX, c] = 0.0
+                cf[L.CF_SEG_EMAX, c] = e
                 cf[L.CF_SEG_YMAX, c] = yd
                 cf[L.CF_SEG_YMIN, c] = yd
                 cf[L.CF_SEG_ENERGY, c] = 0.0
@@ -779,11 +830,16 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                     ci[L.CI_SEG_CLIP, c] = 1
                 if ci[L.CI_SEG_ACTIVITY, c] and gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
                     any_active_in_episode = True
-                if ci[L.CI_SEG_ACTIVITY, c] == 0 and n - ci[L.CI_SEG_START, c] >= p[L.P_ACTIVITY_MIN]:
+                if ci[L.CI_SEG_ACTIVITY, c] == 0 and n - ci[L.CI_SEG_START, c] >= p[L.P_ACTIVITY_MIN] \
+                        and 2.0 * cf[L.CF_SEG_ABSMAX, c] >= _ringing_limit(
+                            ci[L.CI_SEG_START, c] - ci[L.CI_LAST_END, c], cf[L.CF_LAST_PP, c], p, gi):
+                    # A long burst is activity, unless it is the ringing of a large potential.
                     ci[L.CI_SEG_ACTIVITY, c] = 1
                     _episode_activity(c, ci[L.CI_SEG_START, c], n, ci, cf, gi)
                     any_active_in_episode = True
-                if e > cf[L.CF_T_OFF, c]:
+                if e > cf[L.CF_SEG_EMAX, c]:
+                    cf[L.CF_SEG_EMAX, c] = e
+                if e > max(cf[L.CF_T_OFF, c], seg_end_frac * cf[L.CF_SEG_EMAX, c]):
                     ci[L.CI_LAST_ABOVE, c] = n
                 elif n - ci[L.CI_LAST_ABOVE, c] > p[L.P_MERGE_GAP]:
                     _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)

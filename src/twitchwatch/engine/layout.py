@@ -84,8 +84,12 @@ FLAG_NAMES = {
     P_RING,
     P_RING_FRAC,
     P_ECG_DUR,
+    P_BLOCK_Q,
+    P_SEG_END_FRAC,
+    P_NOTCH_TAU0,
+    P_NOTCH_TAU1,
     N_PARAMS,
-) = range(49)
+) = range(53)
 
 # ---- per-channel float state (NCF, n_channels): each field contiguous over channels ---------------------------------------------
 (
@@ -121,8 +125,11 @@ FLAG_NAMES = {
     CF_EP_DIFF,
     CF_LAST_PP,
     CF_BLK_RAW_MIN,
+    CF_SEG_EMAX,
+    CF_RAW_HI,
+    CF_RAW_LO,
     NCF,
-) = range(33)
+) = range(36)
 
 # ---- per-channel int state (NCI, n_channels) -------------------------------------------------
 (
@@ -148,8 +155,9 @@ FLAG_NAMES = {
     CI_POT1_END,
     CI_POT2_ONSET,
     CI_LAST_END,
+    CI_ENVELOPE_BLOCKS,
     NCI,
-) = range(23)
+) = range(24)
 
 # ---- per-channel segment ring (n_channels, SEG_RING, ...) -----------------------------------
 SEG_RING = 32

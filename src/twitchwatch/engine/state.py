@@ -21,12 +21,14 @@ OUTPUT_CAPACITY = 256
 def onset_threshold_factor(fs_hz: float, block_samples: float, config: DetectorConfig) -> float:
     """Onset threshold as a multiple of the median block maximum of the noise envelope.
 
-    For an exponential tail with scale s, the median maximum of B samples sits near
-    s*ln(B/ln 2) and the level crossed with probability q per sample at s*ln(1/q); the ratio
+    For an exponential tail with scale s, the p-quantile of the maximum of B samples sits near
+    s*ln(B/ln(1/p)) and the level crossed with probability q per sample at s*ln(1/q); the ratio
     turns a per-minute false-crossing target into a factor that holds at any sampling rate.
     """
     q = config.target_false_crossings_per_min / (60.0 * fs_hz)
-    return config.threshold_margin * np.log(1.0 / q) / np.log(block_samples / np.log(2.0))
+    # The p-quantile of the maximum of B samples sits near s*ln(B / ln(1/p)).
+    p_block = config.noise_block_quantile
+    return config.threshold_margin * np.log(1.0 / q) / np.log(block_samples / np.log(1.0 / p_block))
 
 
 def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) -> np.ndarray:
@@ -91,6 +93,11 @@ def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) ->
     p[L.P_POT_GAP] = max(samples(config.potential_gap_ms), 1.0)
     p[L.P_ECG_MIN_BEATS] = config.ecg_min_beats
     p[L.P_ECG_DUR] = config.ecg_duration_ratio
+    p[L.P_BLOCK_Q] = config.noise_block_quantile
+    p[L.P_SEG_END_FRAC] = config.segment_end_fraction_of_peak
+    # Ring time constant of each mains family's fundamental notch, in samples.
+    p[L.P_NOTCH_TAU0] = config.notch_quality * fs_hz / (np.pi * f0)
+    p[L.P_NOTCH_TAU1] = config.notch_quality * fs_hz / (np.pi * f1)
     return p
 
 
@@ -145,6 +152,8 @@ class DetectorState:
         never = -(2**62)  # "long ago": no clipping, no episode yet
         state.ci[L.CI_LAST_CLIP, :] = never
         state.cf[L.CF_BLK_RAW_MIN, :] = np.inf
+        state.cf[L.CF_RAW_HI, :] = -np.inf
+        state.cf[L.CF_RAW_LO, :] = np.inf
         state.ci[L.CI_LAST_END, :] = never
         state.gi[L.G_MAINS_FAM] = -1
         state.gi[L.G_MAINS_CAND] = -1

@@ -197,7 +197,7 @@ def place_episodes(p: ScenarioParams, rng: np.random.Generator) -> list[tuple[st
     if durations.sum() > room:
         log.info("shrinking cramps/contractions to fit %.3g s", p.duration_s)
         durations = durations * (room / durations.sum())
-    slack = room - durations.sum()
+    slack = max(room - durations.sum(), 0.0)  # shrinking to fit can leave -epsilon
     cuts = np.sort(rng.uniform(0.0, slack, size=len(kinds)))
     starts = K.EPISODE_EDGE_S + cuts + np.concatenate([[0.0], np.cumsum(durations[:-1])])
     starts = starts + np.arange(len(kinds)) * K.EPISODE_GAP_S
