@@ -21,7 +21,8 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,max,rounds
+	mkdir -p benchmarks/results
+	cd benchmarks && ../$(PY) -m pytest . -p no:cacheprovider -o addopts="" -s --benchmark-columns=min,median,max,rounds --benchmark-json=results/benchmarks.json
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .benchmarks
