@@ -2,15 +2,20 @@
 
 What is compared, bit for bit (the reference does the same arithmetic in the same order):
 - every per-channel float and int state field the reference models (filters' outputs through the
-  envelope, Goertzel resonators and mains amplitude, noise-block sums, history ring, floor RMS,
-  onset/offset thresholds, segment machine, clipping counters) at many sample counts, including
-  block boundaries +-1, with the detector fed in chunks that end there;
+  envelope, Goertzel resonators and mains amplitude, noise-block sums, history ring, floor RMS and
+  onset/offset thresholds from the lower block quantile, raw extremes, envelope-only block count,
+  segment machine with its peak envelope, activity marking, ringing reference, clipping counters)
+  at many sample counts: block boundaries +-1, random places, and right before and after the
+  moments where the reference saw a rule act (segment opens and closes, activity marked or
+  vetoed, clipped samples, repeats off the rail, samples ended by the peak fraction, envelope
+  count resets), with the detector fed in chunks that end there;
 - the mains family in force at each of those counts;
 - the segment ring (onset, end, phases, long, clip, in-burst echo, p-p, energy, low-frequency p-p)
   after `finish()`.
 Which segment rules the reference applies is documented in oracles/front_end.py; the signals here
-keep potentials far enough apart that the one it leaves out (cross-event shadowing) cannot fire,
-and `test_signals_exercise_the_rules` proves each covered rule actually fires.
+keep potentials far enough apart (in time, and above the decaying ringing limit) that the one it
+leaves out (cross-event shadowing, pending events) cannot fire, and
+`test_signals_exercise_the_rules` proves each covered rule actually fires.
 """
 
 from __future__ import annotations
@@ -31,17 +36,21 @@ N_CHANNELS = 5  # distinct from every field count (NSF = 3, NSI = 9, ...), so st
 
 #: fields the comparison must find in the layout (others the reference models are compared
 #: when the layout has them)
-CORE_CF = ("ENV", "T_ON", "T_OFF", "FLOOR_RMS", "BLK_SUMSQ", "BLK_MAXE", "LF", "SEG_YMAX", "SEG_YMIN")
-CORE_CI = ("IN_SEG", "SEG_START", "LAST_ABOVE", "BLK_ACTIVE", "HIST_COUNT", "SEG_COUNT", "AMP_FIRST")
+CORE_CF = ("ENV", "T_ON", "T_OFF", "FLOOR_RMS", "BLK_SUMSQ", "BLK_MAXE", "LF", "SEG_YMAX", "SEG_YMIN",
+           "SEG_ABSMAX", "SEG_EMAX", "RAW_HI", "RAW_LO", "RAW_MIN", "BLK_RAW_MIN", "LAST_PP")
+CORE_CI = ("IN_SEG", "SEG_START", "LAST_ABOVE", "BLK_ACTIVE", "HIST_COUNT", "SEG_COUNT", "AMP_FIRST",
+           "SEG_ACTIVITY", "CLIPPED_SAMPLES", "LAST_CLIP", "LAST_END", "ENVELOPE_BLOCKS")
 
 
 # ---- signals -----------------------------------------------------------------------------------
 
 
 def signal_2khz_mixed() -> tuple[np.ndarray, float]:
-    """2 kHz, 3 ch, 11 s: noise, 50 Hz hum, potentials one channel at a time >= 0.6 s apart,
+    """2 kHz, 11 s: noise, 50 Hz hum, potentials on channels 0-2 one at a time >= 0.6 s apart,
     an in-burst doublet, a 3-potential burst, a large potential followed by a small one (ringing
-    rule), single-sample spikes (too short) and a 0.6 s burst (freezes the noise floor)."""
+    rule; the notch rings on past ringing_ms), single-sample spikes on channel 3 and a 0.6 s burst
+    (freezes the noise floor, activity). Channel 4 carries an envelope-like input (positive,
+    slow), with one smooth dip below zero that breaks its run of envelope-like blocks."""
     fs = 2000.0
     n = int(11 * fs)
     x = sg.white_noise(n, N_CHANNELS, 5.0, seed=11) + sg.mains(n, N_CHANNELS, fs, 50.0, 20.0)
@@ -62,13 +71,17 @@ def signal_2khz_mixed() -> tuple[np.ndarray, float]:
     sg.add_at(x, k + int(0.12 * fs), 1, sg.biphasic(fs, 3.0, 90))
     k += step
     for j in range(3):
-        x[k + j * int(0.3 * fs), 0] += 60.0 + 20 * j
+        x[k + j * int(0.3 * fs), 3] += 60.0 + 20 * j
     k += 2 * int(0.3 * fs) + step
     b, a = signal.butter(2, [40, 200], "bandpass", fs=fs)
     burst = signal.lfilter(b, a, np.random.default_rng(5).standard_normal(int(0.6 * fs))) * 120
     sg.add_at(x, k, 2, burst)
     k += int(0.6 * fs) + step
     sg.add_at(x, k, 2, sg.biphasic(fs, 3.0, 150))
+    t = np.arange(n) / fs
+    # An envelope output is smooth: its own small noise, no broadband amplifier noise or hum.
+    x[:, 4] = (200.0 + 100.0 * np.sin(2 * np.pi * 2.0 * t) - 350.0 * np.exp(-0.5 * ((t - 6.0) / 0.1) ** 2)
+               + 1.0 * np.random.default_rng(12).standard_normal(n))
     return x, fs
 
 
@@ -83,8 +96,10 @@ def signal_250hz_consumer() -> tuple[np.ndarray, float]:
 
 
 def signal_1khz_clipped() -> tuple[np.ndarray, float]:
-    """1 kHz, no mains (no notch ever), potentials, large ones clipped at +-150 uV, and a small
-    potential 100 ms after a large one on the same channel (ringing rule)."""
+    """1 kHz, no mains (no notch ever), potentials, large ones clipped at +-150 uV, a small
+    potential 100 ms after a large one on the same channel (ringing rule) and a middling one
+    200 ms after it (kept, but the large one stays the ringing reference), and a repeated value
+    at 120 uV on a channel that has been at the 150 uV rail (far from baseline, not clipping)."""
     fs = 1000.0
     n = int(10.5 * fs)
     x = sg.white_noise(n, N_CHANNELS, 5.0, seed=31)
@@ -92,7 +107,10 @@ def signal_1khz_clipped() -> tuple[np.ndarray, float]:
         sg.add_at(x, int(t * fs), i % N_CHANNELS, sg.biphasic(fs, 4.0, 600 if i % 3 == 1 else 120))
     sg.add_at(x, int(9.0 * fs), 0, sg.biphasic(fs, 4.0, 500))
     sg.add_at(x, int(9.1 * fs), 0, sg.biphasic(fs, 4.0, 60))
-    return np.clip(x, -150.0, 150.0), fs
+    sg.add_at(x, int(9.2 * fs), 0, sg.biphasic(fs, 4.0, 250))
+    x = np.clip(x, -150.0, 150.0)
+    x[int(9.7 * fs): int(9.7 * fs) + 6, 1] = 120.0
+    return x, fs
 
 
 SIGNALS = {
@@ -115,10 +133,25 @@ def checkpoints(n_samples: int, fs: float, seed: int) -> list[int]:
     return sorted(p for p in points if 0 <= p <= n_samples)
 
 
+def moment_checkpoints(ref: fe.FrontEnd, n_samples: int, per_kind: int = 8) -> set[int]:
+    """Sample counts just before and after moments where the reference saw a rule act (up to
+    `per_kind` of each kind per channel, spread over the signal)."""
+    points = set()
+    for trace in ref.channels:
+        for ns in trace.moments.values():
+            if len(ns) > per_kind:
+                ns = [ns[round(i * (len(ns) - 1) / (per_kind - 1))] for i in range(per_kind)]
+            for n in ns:
+                points.update({n, n + 1})
+    return {p for p in points if 0 <= p <= n_samples}
+
+
 @pytest.fixture(scope="module", params=sorted(SIGNALS))
 def case(request):
     x, fs = SIGNALS[request.param]()
-    cps = checkpoints(x.shape[0], fs, seed=len(request.param))
+    first = fe.run(x, fs, DetectorConfig())
+    cps = sorted(set(checkpoints(x.shape[0], fs, seed=len(request.param)))
+                 | moment_checkpoints(first, x.shape[0]))
     ref = fe.run(x, fs, DetectorConfig(), checkpoints=cps, finish=True)
     fe.check_shadowing_cannot_apply(ref)
     return request.param, x, fs, cps, ref
@@ -218,24 +251,51 @@ def test_segment_ring_matches_reference(case):
 
 def test_signals_exercise_the_rules(case):
     """Each rule the reference covers fires at least once in these signals (no vacuous pass)."""
-    name, _, _, _, ref = case
+    name, _, _, cps, ref = case
+    P = ref.params
     segments = [s for tr in ref.channels for s in tr.segments]
     kept = [s for s in segments if s.kept]
     assert len(kept) >= 5
+    assert any(tr.below_peak_fraction for tr in ref.channels), "segment end relative to its peak"
+    # the state was compared right at (before and after) a sample of each kind of moment seen
+    for tr in ref.channels:
+        for kind, ns in tr.moments.items():
+            assert any(n in cps and n + 1 in cps for n in ns), f"no checkpoint at a '{kind}' moment"
     if name == "2khz-mixed":
         assert ref.filtered.switches == [(2000, 0)]  # 50 Hz, identified after the first second
         assert any(tr.frozen_blocks for tr in ref.channels), "freeze rule"
         assert any(s.reason == "short" for s in segments), "minimum duration rule"
         assert any(s.is_long and s.pots >= 3 for s in kept), "long segment"
         assert any(s.echo_onset >= 0 for s in kept), "doublet inside one burst"
-        assert any(s.end - s.onset + 1 > ref.params.max_twitch for s in kept), "long by duration"
+        assert any(s.end - s.onset + 1 > P.max_twitch for s in kept), "long by duration"
+        assert any(s.reason == "ringing" and s.since_last > P.ring for s in segments), \
+            "ringing limit decaying with the notch, past ringing_ms"
+        assert any(tr.activity_vetoed for tr in ref.channels), "ringing-sized burst is not activity"
+        assert any(tr.moments.get("activity") for tr in ref.channels), "a long burst is activity"
+        # envelope-only count: only channel 4 looks like an envelope; it gets to the warning
+        # length (2 s of blocks), is broken once by the dip below zero, and builds up again
+        runs = [_longest_run([b.envelope_like for b in tr.blocks]) for tr in ref.channels]
+        warn = round(2000.0 / DetectorConfig().noise_block_ms)
+        assert runs[:4] == [0, 0, 0, 0] and runs[4] >= warn, runs
+        assert len(ref.channels[4].moments.get("envelope_reset", [])) == 1
+        assert ref.channels[4].snapshots["finish"]["ci"]["ENVELOPE_BLOCKS"] >= warn
     elif name == "250hz-consumer":
         assert ref.filtered.switches == [(250, 1)]  # 60 Hz
-        assert ref.params.detection_sos.shape[0] == 0
+        assert P.detection_sos.shape[0] == 0
     elif name == "1khz-clipped":
         assert ref.filtered.switches == []
         assert any(s.clip for s in kept), "clipping marks a segment"
+        assert sum(tr.clip_off_rail for tr in ref.channels) >= 1, "a repeat off the rail is not clipping"
         assert any(s.reason == "ringing" for s in segments), "same-channel ringing rule"
+        assert any(s.kept and not s.replaced for s in segments), "a smaller potential keeps the reference"
+
+
+def _longest_run(flags) -> int:
+    best = run = 0
+    for f in flags:
+        run = run + 1 if f else 0
+        best = max(best, run)
+    return best
 
 
 # ---- the reference's own building blocks ---------------------------------------------------------
@@ -249,8 +309,10 @@ def test_parameters_rederived_from_the_config(fs):
     assert P.block == p[L.P_NOISE_BLOCK] and P.mains_block == p[L.P_MAINS_BLOCK]
     assert (P.merge_gap, P.min_twitch, P.max_twitch, P.ring, P.pot_gap) == tuple(
         p[[L.P_MERGE_GAP, L.P_MIN_TWITCH, L.P_MAX_TWITCH, L.P_RING, L.P_POT_GAP]])
+    assert (P.block_quantile, P.seg_end_fraction) == (p[L.P_BLOCK_Q], p[L.P_SEG_END_FRAC])
     for mine, theirs in ((P.alpha, p[L.P_ALPHA_ENV]), (P.k_on, p[L.P_K_ON]), (P.lf_hp_a, p[L.P_LF_HP_A]),
-                         (P.lf_lp_a, p[L.P_LF_LP_A])):
+                         (P.lf_lp_a, p[L.P_LF_LP_A]), (P.notch_tau[0], p[L.P_NOTCH_TAU0]),
+                         (P.notch_tau[1], p[L.P_NOTCH_TAU1])):
         assert mine == pytest.approx(theirs, rel=1e-12)
     design = design_filters(fs, config)
     assert np.array_equal(P.bandpass_sos, design.bandpass_sos)
@@ -261,15 +323,37 @@ def test_parameters_rederived_from_the_config(fs):
 
 
 def test_onset_threshold_factor_hits_the_false_crossing_target():
-    """k_on turns the median block maximum of a noise envelope into the level crossed about
-    `target_false_crossings_per_min` times a minute: checked on an exponential tail."""
+    """k_on turns the lower `noise_block_quantile` of the block maxima of a noise envelope into
+    the level crossed about `target_false_crossings_per_min` times a minute: checked on an
+    exponential tail."""
     config = DetectorConfig()
+    quantile = config.noise_block_quantile
     for fs in (250.0, 2000.0):
         P = fe.params_for(fs, config)
-        # For exponential samples of scale 1, P(max of B < m) = (1 - e^-m)^B = 1/2 at the median.
-        median_max = -np.log(1 - 0.5 ** (1 / P.block))
-        rate_per_min = np.exp(-P.k_on * median_max) * 60 * fs
+        # For exponential samples of scale 1, P(max of B < m) = (1 - e^-m)^B = quantile there.
+        quantile_max = -np.log(1 - quantile ** (1 / P.block))
+        rate_per_min = np.exp(-P.k_on * quantile_max) * 60 * fs
         assert rate_per_min == pytest.approx(config.target_false_crossings_per_min, rel=0.05)
+
+
+def test_lower_quantile_picks_an_element_below_the_median():
+    assert fe.lower_quantile([4.0, 1.0, 3.0, 2.0], 0.25) == 1.0  # int(0.25 * 3) = 0
+    assert fe.lower_quantile([5.0, 1.0, 4.0, 2.0, 3.0], 0.25) == 2.0  # int(0.25 * 4) = 1
+    assert fe.lower_quantile([7.0], 0.25) == 7.0
+    assert fe.lower_quantile(list(range(16, 0, -1)), 0.25) == 4.0  # int(3.75) = 3
+
+
+def test_ringing_limit_decays_with_the_notch():
+    """Rule 9 on its own: flat to ringing_ms, then exp(-late / tau) while a notch runs, 0 after
+    5 tau or with no notch."""
+    P = fe.params_for(2000.0, DetectorConfig())
+    tau = P.notch_tau[0]
+    assert fe.ringing_limit(P, P.ring, 100.0, -1) == P.ring_fraction * 100.0
+    assert fe.ringing_limit(P, P.ring + 1, 100.0, -1) == 0.0
+    assert fe.ringing_limit(P, P.ring + tau, 100.0, 0) == pytest.approx(P.ring_fraction * 100.0 / np.e)
+    assert fe.ringing_limit(P, P.ring + int(5 * tau), 100.0, 0) > 0.0
+    assert fe.ringing_limit(P, P.ring + int(5 * tau) + 1, 100.0, 0) == 0.0
+    assert P.notch_tau[1] < tau  # 60 Hz rings for less time than 50 Hz
 
 
 def test_envelope_is_the_one_pole_smoother_of_the_detection_band():
@@ -292,3 +376,48 @@ def test_mains_decision_by_dft_matches_the_goertzel_amplitude():
     assert ref.filtered.block_winners == [0, 0, 0]
     amp = ref.channels[0].snapshots[n]["cf"]["MAINS0_UV"]
     assert amp == pytest.approx(20.0, rel=0.02)
+
+
+@pytest.mark.parametrize("fs", [250.0, 2000.0])
+def test_kernel_ringing_limit_matches_the_rule(fs):
+    """The kernel's ringing limit against rule 9 over 0..6 tau past ringing_ms, for each notch
+    family and none (signals cannot reach past ~1 tau with a potential still above threshold)."""
+    from twitchwatch.engine import kernel
+
+    config = DetectorConfig()
+    P = fe.params_for(fs, config)
+    p = derived_parameters(fs, N_CHANNELS, config)
+    gi = np.zeros(L.NGI, np.int64)
+    for family in (-1, 0, 1):
+        gi[L.G_MAINS_FAM] = family
+        tau = P.notch_tau[max(family, 0)]
+        for since in sorted({-5, 0, 1, P.ring - 1, P.ring, P.ring + 1, *range(P.ring, P.ring + int(6 * tau), 7),
+                             P.ring + int(5 * tau), P.ring + int(5 * tau) + 1, 2**40}):
+            mine = fe.ringing_limit(P, since, 321.5, family)
+            theirs = kernel._ringing_limit(since, 321.5, p, gi)
+            assert mine == pytest.approx(theirs, rel=1e-14, abs=0.0), (family, since)
+
+
+def test_shadowing_check_sees_the_decaying_ringing_limit():
+    """`check_shadowing_cannot_apply` is what lets the reference leave shadowing out: it must
+    raise for a small potential on a neighbouring channel past ringing_ms while a notch rings."""
+    P = fe.params_for(2000.0, DetectorConfig())
+
+    def seg(onset, pp, family):
+        return fe.Segment(onset, onset + 20, onset + 20, onset + 60, 1, 2, 0, -1, -1, pp, 1.0, 0.0, 0, True,
+                          "kept", 10**9, 0.0, True, family)
+
+    def front_end(first, second, channel_of_second):
+        traces = [fe.ChannelTrace(envelope=np.zeros(1)) for _ in range(N_CHANNELS)]
+        traces[0].segments.append(first)
+        traces[channel_of_second].segments.append(second)
+        return fe.FrontEnd(P, None, traces)
+
+    late = P.ring + int(P.notch_tau[0])  # one tau past ringing_ms: limit = 0.25 * 500 / e = 46
+    fe.check_shadowing_cannot_apply(front_end(seg(1000, 500.0, 0), seg(1000 + late, 40.0, -1), 1))  # no notch
+    fe.check_shadowing_cannot_apply(front_end(seg(1000, 500.0, 0), seg(1000 + late, 40.0, 0), 2))  # not a neighbour
+    fe.check_shadowing_cannot_apply(front_end(seg(1000, 500.0, 0), seg(1000 + late, 50.0, 0), 1))  # above it
+    with pytest.raises(AssertionError, match="ringing limit"):
+        fe.check_shadowing_cannot_apply(front_end(seg(1000, 500.0, 0), seg(1000 + late, 40.0, 0), 1))
+    with pytest.raises(AssertionError, match="multi-channel"):
+        fe.check_shadowing_cannot_apply(front_end(seg(1000, 500.0, 0), seg(1010, 400.0, 0), 3))

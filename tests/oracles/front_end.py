@@ -17,44 +17,72 @@ For a signal ``x`` (samples, channels) fed to ``Detector(fs, C, config, unit_sca
    a different family needs to win twice (a block won by the current family resets that count,
    an undecided block leaves it as it is). When the family changes at the end of block b, the
    notch of that family (fundamental and harmonics, ``notch_count`` sections) runs from sample
-   ``(b + 1) * M`` on, from zero state.
+   ``(b + 1) * M`` on, from zero state. "The family in force at sample n" is the last one whose
+   notch started at or before n (none, -1, before the first); at the end of the stream it is the
+   last one chosen.
 4. Detection band: ``sosfilt`` of the detection low-pass (when the design has one) over the
    notched signal, from zero state, never reset.
 5. Energy envelope: ``e[n] = e[n-1] + alpha * (d[n]**2 - e[n-1])``, ``e[-1] = 0``,
    ``alpha = 1 - exp(-1 / max(envelope_ms * fs / 1000, 2))``.
 6. Noise blocks of ``B = max(round(noise_block_ms * fs / 1000), 16)`` samples per channel: the
    block's mean of d**2 (``rms2``), its largest envelope value, the standard deviation and the
-   minimum of the raw signal (for the envelope-only check), and how many of its samples were
-   active (inside a segment, or with the envelope above the onset threshold in force). At the
-   end of a block, while fewer than ``min(4, history)`` blocks are stored, or when fewer than
-   ``noise_freeze_active_fraction * B`` samples were active, the block enters the history ring
-   (``noise_history_blocks``); otherwise the floor stays frozen. After an append:
-   ``floor_rms = sqrt(median(rms2))``, ``t_on = k_on * median(block max envelope)``,
+   minimum of the raw signal, and how many of its samples were active (inside a segment, or with
+   the envelope above the onset threshold in force). At the end of a block, while fewer than
+   ``min(4, history)`` blocks are stored, or when fewer than ``noise_freeze_active_fraction * B``
+   samples were active, the block enters the history ring (``noise_history_blocks``); otherwise
+   the floor stays frozen. After an append, with ``Q(v)`` the lower ``noise_block_quantile``
+   quantile of the stored values (sorted ascending, the element at ``int(quantile * (count - 1))``):
+   ``floor_rms = sqrt(Q(rms2))``, ``t_on = k_on * Q(block max envelope)``,
    ``t_off = threshold_off_fraction * t_on`` with
-   ``k_on = margin * ln(1/q) / ln(B / ln 2)``, ``q = false_crossings_per_min / (60 fs)``.
+   ``k_on = margin * ln(1/q) / ln(B / ln(1/quantile))``, ``q = false_crossings_per_min / (60 fs)``.
    A channel is warm once ``min(4, history)`` blocks are stored.
-7. Segments (warm channels only): a segment opens at the first sample whose envelope exceeds
-   ``t_on``; every sample whose envelope exceeds ``t_off`` is "above"; it closes at the first
-   sample more than ``merge_gap`` samples after the last "above" one. Inside it, samples with
+   Envelope-only check, at every block end: a block "looks like an envelope" when the raw
+   standard deviation is > 0, its equivalent frequency ``fs/(2 pi) * sqrt(mean(step**2)) /
+   raw_std`` (step = raw minus the previous raw sample, the first against 0) is below 20 Hz, and
+   the raw minimum is >= 0; a counter counts such blocks in a row (reset to 0 by any other block). The
+   minimum of the last completed block is kept; the running one restarts at +inf.
+7. Clipping (warm channels): a raw value equal to the previous ``clip_repeat_samples - 1`` ones,
+   with the low-frequency high-pass ``|lf_hp| > clip_min_noise_multiple * floor_rms``, and at the
+   most extreme raw level seen so far (``>=`` the all-time maximum or ``<=`` the all-time minimum,
+   this sample included) is a clipped sample.
+8. Segments (warm channels only): a segment opens at the first sample whose envelope exceeds
+   ``t_on``; the segment's peak envelope is the largest envelope value since it opened (this
+   sample included); a sample is "above" when its envelope exceeds both ``t_off`` and
+   ``segment_end_fraction_of_peak * peak``; the segment closes at the first sample more than
+   ``merge_gap`` samples after the last "above" one. Inside it, samples with
    ``|d| > max(waveform_noise_multiple * floor_rms, potential_edge_fraction * (largest |d| so
    far))`` are the waveform: the first and last of them are the potential's onset and end;
    a pause of more than ``potential_gap`` samples between two of them starts a new potential;
    a sign change between consecutive ones is a phase. With two potentials whose onsets are
    ``doublet_min..doublet_max`` apart, the segment ends with the first potential (the second is
    its echo). A segment is long when it lasts more than ``max_twitch`` samples or holds 3+
-   potentials.
+   potentials. Its p-p is ``max(d) - min(d)`` over the segment.
+9. Ringing limit ``limit(since, ref)``: the largest p-p that can still be filter ringing
+   ``since`` samples after a potential of p-p ``ref``: ``ringing_fraction * ref`` up to
+   ``ringing_ms``; after that, while a mains notch is running (the family in force),
+   ``ringing_fraction * ref * exp(-(since - ringing_ms) / tau)`` with the notch's ring time
+   ``tau = notch_quality * fs / (pi * f0)`` (f0: that family's fundamental) for up to 5 tau, and
+   0 beyond; with no notch running, 0 after ``ringing_ms``.
+   Each channel keeps a ringing reference (p-p and span end of a kept potential; none at first).
+10. Activity: a segment that has lasted ``activity_min`` (150 ms) samples is marked as activity
+   once twice its largest ``|d|`` is at least ``limit(segment start - reference end, reference
+   p-p)`` (a long burst that is the ringing of a large potential is not activity).
 
 Rules that decide which closed segments reach the kernel's segment ring, and whether this
 reference applies them:
 - minimum duration (``min_twitch_ms``) unless long: applied;
-- same-channel ringing (a segment within ``ringing_ms`` of the previous kept one's end and smaller
-  than ``ringing_fraction`` of the largest there): applied;
-- clipping (raw value repeated ``clip_repeat_samples`` times, far from baseline) marking a
-  segment: applied;
+- same-channel ringing (p-p below ``limit(onset - reference end, reference p-p)``): applied; a
+  kept segment becomes the channel's new reference only when its p-p is at least
+  ``limit / ringing_fraction``, i.e. not smaller than what is left of the old reference;
+- clipping marking a segment (a clipped sample within ``clip_holdoff_ms`` before or during it):
+  applied;
 - shadowing by events on this or neighbouring channels (``kernel._shadowed``: echoes/ringing of
-  events seen elsewhere): NOT applied. ``check_shadowing_cannot_apply`` verifies that a signal
-  keeps every kept segment far enough (more than ``ringing_ms`` after, and beyond the span plus
-  ``channel_merge_ms`` of, every earlier one on any channel) for that rule never to fire.
+  events seen elsewhere, with the exemption of potentials that start with a pending event on
+  other channels, ``kernel._joins_pending``): NOT applied, and neither are pending events (their
+  merging by onsets or overlapping spans). ``check_shadowing_cannot_apply`` verifies that a
+  signal keeps every kept segment clear of every earlier one on the same or a neighbouring
+  channel (past its span plus ``channel_merge_ms``, and above its ringing limit) so that the rule
+  can never fire.
 Runs, doublets across segments, ECG, episodes and event decisions are not covered.
 """
 
@@ -109,6 +137,9 @@ class Params:
     clip_hold: int
     mains_block: int
     mains_ratio: float
+    block_quantile: float
+    seg_end_fraction: float
+    notch_tau: tuple[float, ...]  # per candidate: ring time of its fundamental notch, in samples
 
 
 def design(fs_hz: float, config) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray, float]:
@@ -138,8 +169,11 @@ def params_for(fs_hz: float, config) -> Params:
     bandpass, notches, detection, _ = design(fs_hz, config)
     block = max(_samples(config.noise_block_ms, fs_hz), 16)
     q = config.target_false_crossings_per_min / (60.0 * fs_hz)
+    # The lower `noise_block_quantile` of B-sample maxima of an exponential tail of scale s sits
+    # near s ln(B / ln(1/quantile)); the level crossed with probability q per sample, s ln(1/q).
     # numpy's log/exp/cos, as scipy-style designs use: the same libm as the engine's parameters
-    k_on = config.threshold_margin * np.log(1.0 / q) / np.log(block / np.log(2.0))
+    quantile = config.noise_block_quantile
+    k_on = config.threshold_margin * np.log(1.0 / q) / np.log(block / np.log(1.0 / quantile))
     rc = 1.0 / (2 * np.pi * config.lf_highpass_hz)
     return Params(
         fs_hz=fs_hz,
@@ -173,7 +207,28 @@ def params_for(fs_hz: float, config) -> Params:
         clip_hold=_samples(config.clip_holdoff_ms, fs_hz),
         mains_block=max(_samples(config.mains_block_s * 1e3, fs_hz), 1),
         mains_ratio=config.mains_dominance_ratio,
+        block_quantile=quantile,
+        seg_end_fraction=config.segment_end_fraction_of_peak,
+        notch_tau=tuple(config.notch_quality * fs_hz / (np.pi * f0) for f0 in config.mains_candidates_hz),
     )
+
+
+def ringing_limit(P: Params, since: int, ref_pp: float, family: int) -> float:
+    """Rule 9: the largest p-p that can be ringing `since` samples after a potential of `ref_pp`."""
+    if since <= P.ring:
+        return P.ring_fraction * ref_pp
+    if family < 0:
+        return 0.0  # no notch running: the band-pass alone rings for less than ringing_ms
+    late = (since - P.ring) / P.notch_tau[family]
+    if late > 5.0:
+        return 0.0
+    return P.ring_fraction * ref_pp * float(np.exp(-late))
+
+
+def lower_quantile(values, quantile: float) -> float:
+    """Rule 6: the element at int(quantile * (count - 1)) of the values sorted ascending."""
+    ordered = sorted(float(v) for v in values)
+    return ordered[int(quantile * (len(ordered) - 1))]
 
 
 # ---- filters and mains ---------------------------------------------------------------------------
@@ -255,6 +310,10 @@ class Segment:
     clip: int
     kept: bool
     reason: str  # "kept", "short", "ringing"
+    since_last: int  # onset - the channel's ringing reference end, at the close
+    limit: float  # the ringing limit the segment was held to
+    replaced: bool  # it became the channel's ringing reference
+    family: int  # the mains family in force when it closed
 
 
 @dataclass
@@ -264,6 +323,7 @@ class Block:
     max_envelope: float
     active: int
     appended: bool
+    envelope_like: bool
 
 
 @dataclass
@@ -273,6 +333,18 @@ class ChannelTrace:
     blocks: list[Block] = field(default_factory=list)
     #: samples-processed count -> {"cf": {name: value}, "ci": {...}, "hist": (2, H) array}
     snapshots: dict[int, dict] = field(default_factory=dict)
+    #: repeated values far from baseline that were not clipping, not being at the rail
+    clip_off_rail: int = 0
+    #: segment samples with t_off < e <= segment_end_fraction_of_peak * peak (not "above")
+    below_peak_fraction: int = 0
+    #: samples at which a segment old enough to be activity was not, being ringing-sized
+    activity_vetoed: int = 0
+    #: kind -> samples where something happened ("open", "close", "activity", "activity_veto",
+    #: "clip", "clip_off_rail", "below_peak", "envelope_reset"), to check the state right there
+    moments: dict[str, list[int]] = field(default_factory=dict)
+
+    def note(self, kind: str, n: int) -> None:
+        self.moments.setdefault(kind, []).append(n)
 
     @property
     def kept(self) -> list[Segment]:
@@ -291,7 +363,10 @@ class _Channel:
         self.env = self.prev_y = self.prev_raw = self.lf_hp = self.lf = 0.0
         self.t_on = self.t_off = self.floor = self.band_rms = self.raw_std = self.raw_min = 0.0
         self.blk_sumsq = self.blk_maxe = self.blk_raw_sum = self.blk_raw_sumsq = 0.0
+        self.blk_raw_dsq = 0.0
         self.blk_raw_min = math.inf
+        self.raw_hi, self.raw_lo = -math.inf, math.inf  # all-time extremes of raw
+        self.envelope_blocks = 0
         self.blk_active = self.blk_pos = 0
         self.hist = np.zeros((2, P.history))
         self.hist_count = self.hist_pos = 0
@@ -307,24 +382,37 @@ class _Channel:
         self.pots = 0
         self.pot1_end = self.pot2_onset = 0
         self.absmax = self.ymax = self.ymin = self.energy = self.lfmax = self.lfmin = 0.0
+        self.peak_e = 0.0
         self.last_pp = 0.0
         self.last_end = NEVER
         self.seg_count = 0
+        self.family = -1
 
     # --- per sample ---
-    def step(self, n: int, raw: float, y_bp: float, y: float, d: float, trace: ChannelTrace) -> None:
+    def step(self, n: int, raw: float, y_bp: float, y: float, d: float, family: int,
+             trace: ChannelTrace) -> None:
+        """Sample n; `family`: the mains family in force at n (-1: no notch)."""
         P = self.P
+        self.family = family
         for i in (0, 1):  # Goertzel resonators on the band-passed (un-notched) signal
             s1, s2 = self.g[i]
             self.g[i] = [y_bp + self.gcoef[i] * s1 - s2, s1]
+        self.blk_raw_dsq += (raw - self.prev_raw) ** 2
         self.lf_hp = P.lf_hp_a * (self.lf_hp + raw - self.prev_raw)
         self.lf += P.lf_lp_a * (self.lf_hp - self.lf)
         warm = self.hist_count >= P.min_warm
         self.clip_run = self.clip_run + 1 if raw == self.prev_raw else 0
         self.prev_raw = raw
+        self.raw_hi = max(self.raw_hi, raw)
+        self.raw_lo = min(self.raw_lo, raw)
         if warm and self.clip_run + 1 >= P.clip_repeat and abs(self.lf_hp) > P.clip_k * self.floor:
-            self.clipped += 1
-            self.last_clip = n
+            if raw >= self.raw_hi or raw <= self.raw_lo:  # at the rail
+                self.clipped += 1
+                self.last_clip = n
+                trace.note("clip", n)
+            else:
+                trace.clip_off_rail += 1
+                trace.note("clip_off_rail", n)
         self.prev_y = y
         e = self.env + P.alpha * (d * d - self.env)
         self.env = e
@@ -340,7 +428,8 @@ class _Channel:
 
         if warm:
             if not self.in_seg and e > self.t_on:
-                self._open(n, d)
+                self._open(n, d, e)
+                trace.note("open", n)
             if self.in_seg:
                 self._inside(n, d, e, trace)
 
@@ -348,8 +437,9 @@ class _Channel:
         if self.blk_pos >= P.block:
             self._end_block(n, trace)
 
-    def _open(self, n: int, d: float) -> None:
+    def _open(self, n: int, d: float, e: float) -> None:
         self.in_seg = 1
+        self.peak_e = e
         self.seg_start = self.last_above = n
         self.amp_first = self.amp_last = -1
         self.phases = self.last_sign = self.seg_clip = self.seg_activity = 0
@@ -386,11 +476,22 @@ class _Channel:
         if n - self.last_clip <= P.clip_hold:
             self.seg_clip = 1
         if not self.seg_activity and n - self.seg_start >= P.activity_min:
-            self.seg_activity = 1
-        if e > self.t_off:
+            limit = ringing_limit(P, self.seg_start - self.last_end, self.last_pp, self.family)
+            if 2.0 * self.absmax >= limit:
+                self.seg_activity = 1
+                trace.note("activity", n)
+            else:
+                trace.activity_vetoed += 1
+                trace.note("activity_veto", n)
+        self.peak_e = max(self.peak_e, e)
+        if e > self.t_off and e > P.seg_end_fraction * self.peak_e:
             self.last_above = n
-        elif n - self.last_above > P.merge_gap:
-            self._close(n, trace)
+        else:
+            if e > self.t_off:
+                trace.below_peak_fraction += 1
+                trace.note("below_peak", n)
+            if n - self.last_above > P.merge_gap:
+                self._close(n, trace)
 
     def _close(self, n: int, trace: ChannelTrace) -> None:
         P = self.P
@@ -403,41 +504,55 @@ class _Channel:
         pp = self.ymax - self.ymin
         is_long = 1 if (duration > P.max_twitch or self.pots >= 3) else 0
         self.in_seg = 0
+        since = onset - self.last_end
+        limit = ringing_limit(P, since, self.last_pp, self.family)
+        replaced = False
         if duration < P.min_twitch and not is_long:
             reason = "short"
-        elif onset - self.last_end <= P.ring and pp < P.ring_fraction * self.last_pp:
+        elif pp < limit:
             reason = "ringing"
         else:
             reason = "kept"
-            if onset - self.last_end > P.ring or pp >= self.last_pp:
+            # The reference stays the old potential while what is left of it is the larger.
+            if P.ring_fraction == 0 or pp >= limit / P.ring_fraction:  # (no ringing rule: always)
                 self.last_pp = pp
-            self.last_end = span_end
+                self.last_end = span_end
+                replaced = True
             self.seg_count += 1
+        trace.note("close", n)
         trace.segments.append(Segment(onset, end, span_end, n, self.pots, self.phases, is_long,
                                       echo_onset, echo_end, pp, self.energy,
-                                      self.lfmax - self.lfmin, self.seg_clip, reason == "kept", reason))
+                                      self.lfmax - self.lfmin, self.seg_clip, reason == "kept", reason,
+                                      since, limit, replaced, self.family))
 
     def _end_block(self, n: int, trace: ChannelTrace) -> None:
         P = self.P
         B = self.blk_pos
         rms2 = self.blk_sumsq / B
         append = self.hist_count < P.min_warm or self.blk_active < P.freeze_fraction * B
-        trace.blocks.append(Block(n, rms2, self.blk_maxe, self.blk_active, append))
         if append:
             self.hist[0, self.hist_pos] = rms2
             self.hist[1, self.hist_pos] = self.blk_maxe
             self.hist_pos = (self.hist_pos + 1) % P.history
             self.hist_count = min(self.hist_count + 1, P.history)
             k = self.hist_count
-            self.floor = math.sqrt(float(np.median(self.hist[0, :k])))
-            self.t_on = P.k_on * float(np.median(self.hist[1, :k]))
+            self.floor = math.sqrt(lower_quantile(self.hist[0, :k], P.block_quantile))
+            self.t_on = P.k_on * lower_quantile(self.hist[1, :k], P.block_quantile)
             self.t_off = P.off_fraction * self.t_on
         mean = self.blk_raw_sum / B
         self.raw_std = math.sqrt(max(self.blk_raw_sumsq / B - mean * mean, 0.0))
         self.band_rms = math.sqrt(rms2)
         self.raw_min = self.blk_raw_min
+        smooth_hz = (self.P.fs_hz / (2 * math.pi) * math.sqrt(self.blk_raw_dsq / B) / self.raw_std
+                     if self.raw_std > 0 else math.inf)
+        envelope_like = smooth_hz < 20.0 and self.raw_min >= 0
+        if self.envelope_blocks and not envelope_like:
+            trace.note("envelope_reset", n)
+        self.envelope_blocks = self.envelope_blocks + 1 if envelope_like else 0
+        trace.blocks.append(Block(n, rms2, self.blk_maxe, self.blk_active, append, envelope_like))
         self.blk_raw_min = math.inf
         self.blk_sumsq = self.blk_maxe = self.blk_raw_sum = self.blk_raw_sumsq = 0.0
+        self.blk_raw_dsq = 0.0
         self.blk_active = self.blk_pos = 0
 
     def end_mains_block(self) -> None:
@@ -448,8 +563,9 @@ class _Channel:
             self.mains_uv[i] = 2.0 * math.sqrt(power) / m
             self.g[i] = [0.0, 0.0]
 
-    def finish(self, n_last: int, trace: ChannelTrace) -> None:
-        """End of stream: an open segment closes at the last sample."""
+    def finish(self, n_last: int, family: int, trace: ChannelTrace) -> None:
+        """End of stream: an open segment closes at the last sample (`family`: the last one chosen)."""
+        self.family = family
         if self.in_seg:
             self.last_above = min(self.last_above, n_last)
             self._close(n_last, trace)
@@ -461,11 +577,12 @@ class _Channel:
             "BLK_SUMSQ": self.blk_sumsq, "BLK_MAXE": self.blk_maxe,
             "BLK_RAW_SUM": self.blk_raw_sum, "BLK_RAW_SUMSQ": self.blk_raw_sumsq,
             "RAW_STD": self.raw_std, "BAND_RMS": self.band_rms, "RAW_MIN": self.raw_min,
-            "BLK_RAW_MIN": self.blk_raw_min,
+            "BLK_RAW_MIN": self.blk_raw_min, "RAW_HI": self.raw_hi, "RAW_LO": self.raw_lo,
             "G0_S1": self.g[0][0], "G0_S2": self.g[0][1], "G1_S1": self.g[1][0], "G1_S2": self.g[1][1],
             "MAINS0_UV": self.mains_uv[0], "MAINS1_UV": self.mains_uv[1],
             "SEG_YMAX": self.ymax, "SEG_YMIN": self.ymin, "SEG_ENERGY": self.energy,
             "SEG_LFMAX": self.lfmax, "SEG_LFMIN": self.lfmin, "SEG_ABSMAX": self.absmax,
+            "SEG_EMAX": self.peak_e,
             "LAST_PP": self.last_pp,
         }
         ci = {
@@ -476,6 +593,7 @@ class _Channel:
             "HIST_COUNT": self.hist_count, "HIST_POS": self.hist_pos, "SEG_COUNT": self.seg_count,
             "CLIPPED_SAMPLES": self.clipped, "SEG_ACTIVITY": self.seg_activity, "POTS": self.pots,
             "POT1_END": self.pot1_end, "POT2_ONSET": self.pot2_onset, "LAST_END": self.last_end,
+            "ENVELOPE_BLOCKS": self.envelope_blocks,
         }
         return {"cf": cf, "ci": ci, "hist": self.hist.copy()}
 
@@ -499,6 +617,11 @@ def run(x: np.ndarray, fs_hz: float, config, *, unit_scale: float = 1.0, checkpo
     F = filtered(x, fs_hz, config, unit_scale)
     n_samples, n_channels = F.raw.shape
     wanted = set(int(k) for k in checkpoints)
+    # family[n]: the mains family whose notch is running at sample n (index n_samples: at the end)
+    family = [-1] * (n_samples + 1)
+    for start, fam in F.switches:
+        for n in range(start, n_samples + 1):
+            family[n] = fam
     traces = []
     for c in range(n_channels):
         ch = _Channel(P)
@@ -510,13 +633,13 @@ def run(x: np.ndarray, fs_hz: float, config, *, unit_scale: float = 1.0, checkpo
         if 0 in wanted:
             trace.snapshots[0] = ch.snapshot()
         for n in range(n_samples):
-            ch.step(n, raw[n], ybp[n], y[n], d[n], trace)
+            ch.step(n, raw[n], ybp[n], y[n], d[n], family[n], trace)
             if (n + 1) % P.mains_block == 0:
                 ch.end_mains_block()
             if n + 1 in wanted:
                 trace.snapshots[n + 1] = ch.snapshot()
         if finish:
-            ch.finish(n_samples - 1, trace)
+            ch.finish(n_samples - 1, family[n_samples], trace)
             trace.snapshots["finish"] = ch.snapshot()
         traces.append(trace)
     return FrontEnd(P, F, traces)
@@ -525,21 +648,38 @@ def run(x: np.ndarray, fs_hz: float, config, *, unit_scale: float = 1.0, checkpo
 def check_shadowing_cannot_apply(ref: FrontEnd) -> None:
     """Raise AssertionError unless the kernel's cross-event shadowing rule cannot fire.
 
-    That rule drops a non-long segment that starts within ``ringing_ms`` of, or inside the span
-    (plus ``channel_merge_ms``) of, an earlier event on the same or a neighbouring channel. This
-    checks the stronger condition over all channels, pairwise between kept segments.
+    That rule drops a non-long segment that starts after an earlier event on the same or a
+    neighbouring channel (channel index +-1), inside its span plus ``channel_merge_ms``, or with a
+    p-p below the ringing limit (rule 9) of that event's p-p. Every kept segment here stands for
+    an event of its own; this checks each kept segment (long ones too) against every
+    earlier-starting kept one on the same or a neighbouring channel (an event's span may also take
+    in its echo segment, up to ``doublet_max_ms`` later on its channel). That covers the kernel's
+    condition for events made of one segment, and so this first raises when two kept segments on
+    different channels (neighbours or not) would make one event: one starting inside the other's
+    span plus ``channel_merge_ms``.
     """
     P = ref.params
-    kept = sorted(((s.onset, s.span_end, s.echo_end, c) for c, tr in enumerate(ref.channels)
-                   for s in tr.kept), key=lambda t: t[0])
-    for i, (onset, _, _, c) in enumerate(kept):
-        for prev_onset, prev_span, prev_echo, pc in kept[:i]:
-            if onset == prev_onset:
-                continue  # `since > 0` is needed for shadowing
-            gap = onset - prev_onset
-            reach = max(prev_span, prev_echo) + P.ch_merge
-            if gap <= P.ring or onset <= reach:
+    kept = [(s, c) for c, tr in enumerate(ref.channels) for s in tr.kept]
+    for s, c in kept:
+        for r, rc in kept:
+            if rc != c and r.onset <= s.onset <= r.span_end + P.ch_merge:
                 raise AssertionError(
-                    f"segment at {onset} (channel {c}) is within the shadowing reach of the one at "
-                    f"{prev_onset} (channel {pc}): the reference does not model that rule"
-                )
+                    f"segments at {r.onset} (channel {rc}) and {s.onset} (channel {c}) make one "
+                    f"multi-channel event: the reference does not model pending events")
+    for s, c in kept:
+        for r, rc in kept:
+            since = s.onset - r.onset
+            if since <= 0 or abs(c - rc) > 1:
+                continue  # shadowing needs `since > 0` and a channel next to the event's
+            span_end = max([r.span_end, r.echo_end] + [e.span_end for e, ec in kept
+                                                       if ec == rc and r.onset < e.onset <= r.onset + P.dbl_max])
+            if s.onset <= span_end + P.ch_merge:
+                raise AssertionError(
+                    f"segment at {s.onset} (channel {c}) starts inside the span of the one at {r.onset} "
+                    f"(channel {rc}): the reference does not model shadowing")
+            limit = ringing_limit(P, since, r.pp, s.family)
+            if s.pp < limit:
+                raise AssertionError(
+                    f"segment at {s.onset} (channel {c}, p-p {s.pp:.1f}) is below the ringing limit "
+                    f"{limit:.1f} of the one at {r.onset} (channel {rc}, p-p {r.pp:.1f}): the reference "
+                    f"does not model shadowing")

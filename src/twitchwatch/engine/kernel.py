@@ -564,8 +564,14 @@ def _end_noise_block(c, p, ci, cf, hist, scratch):
     cf[L.CF_RAW_STD, c] = np.sqrt(max(cf[L.CF_BLK_RAW_SUMSQ, c] / block - mean * mean, 0.0))
     cf[L.CF_BAND_RMS, c] = np.sqrt(rms2)
     cf[L.CF_RAW_MIN, c] = cf[L.CF_BLK_RAW_MIN, c]
-    # An envelope (rectified, smoothed) input: never negative, little power above 20 Hz.
-    if cf[L.CF_RAW_STD, c] > 0 and cf[L.CF_BAND_RMS, c] < 0.5 * cf[L.CF_RAW_STD, c] and cf[L.CF_RAW_MIN, c] >= 0:
+    # An envelope (rectified, smoothed) input is never negative and smooth: the RMS of its
+    # sample-to-sample steps over its standard deviation, times fs/2pi, is an "equivalent
+    # frequency" of a few Hz (raw EMG: 50 Hz and up, white noise: fs/4 and up).
+    raw_std = cf[L.CF_RAW_STD, c]
+    smooth_hz = p[L.P_FS] / (2.0 * np.pi) * np.sqrt(cf[L.CF_BLK_RAW_DSQ, c] / block) / raw_std if raw_std > 0 else np.inf
+    cf[L.CF_RAW_SMOOTH_HZ, c] = smooth_hz
+    cf[L.CF_BLK_RAW_DSQ, c] = 0.0
+    if smooth_hz < 20.0 and cf[L.CF_RAW_MIN, c] >= 0:
         ci[L.CI_ENVELOPE_BLOCKS, c] += 1
     else:
         ci[L.CI_ENVELOPE_BLOCKS, c] = 0
@@ -686,6 +692,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     blk_raw_sumsq = cf[L.CF_BLK_RAW_SUMSQ]
     blk_raw_min = cf[L.CF_BLK_RAW_MIN]
     raw_hi = cf[L.CF_RAW_HI]
+    blk_raw_dsq = cf[L.CF_BLK_RAW_DSQ]
     raw_lo = cf[L.CF_RAW_LO]
     t_on = cf[L.CF_T_ON]
     floor_rms = cf[L.CF_FLOOR_RMS]
@@ -732,6 +739,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 y_out[t, c] = y_now[c]
         for c in range(n_ch):
             raw = raw_now[c]
+            step = raw - prev_raw[c]
+            blk_raw_dsq[c] += step * step
             hp = hp_a * (lf_hp[c] + raw - prev_raw[c])
             lf_hp[c] = hp
             lf_band[c] += lp_a * (hp - lf_band[c])

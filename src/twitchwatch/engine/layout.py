@@ -128,8 +128,10 @@ FLAG_NAMES = {
     CF_SEG_EMAX,
     CF_RAW_HI,
     CF_RAW_LO,
+    CF_BLK_RAW_DSQ,
+    CF_RAW_SMOOTH_HZ,
     NCF,
-) = range(36)
+) = range(38)
 
 # ---- per-channel int state (NCI, n_channels) -------------------------------------------------
 (
