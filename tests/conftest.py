@@ -22,3 +22,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real recordings not available: {SHARED_DATA} is absent (see shared/data/README.md)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _private_history(tmp_path_factory, monkeypatch):
+    """Every test gets its own history database and data folder: `analyze` adds sessions to the
+    history by default, and no test may touch the real one in the user's home."""
+    folder = tmp_path_factory.mktemp("history")
+    monkeypatch.setenv("TWITCHWATCH_HISTORY_DB", str(folder / "history.sqlite3"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder / "xdg-data"))

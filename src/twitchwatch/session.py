@@ -44,6 +44,7 @@ DEFAULT_READ_TIMEOUT_S = 0.1
 SHORT_OBSERVATION_S = 120.0
 SUSTAINED_KINDS = ("cramp", "contraction")
 TWITCH_KIND = "fasciculation"
+ARTIFACT_KIND = "artifact"
 
 
 class EventSink(Protocol):
@@ -118,7 +119,9 @@ class SessionSummary:
     (every kind present, 0 included). ``flag_counts``: events per flag. ``twitches_per_channel``:
     fasciculations by primary channel (0-based list index). ``sustained_s``: seconds of cramp and
     contraction. ``events``: the last ``keep_events`` events (a deque). ``quality``: the latest
-    per-channel quality snapshot. ``warnings``: plain-language notes about the input.
+    per-channel quality snapshot. ``artifact_s``: seconds covered by artefact events, and
+    ``heartbeat_s`` the part of them flagged as heart beats ('ecg') (the assessment's
+    "mostly artefact" rule). ``warnings``: plain-language notes about the input.
     ``stopped_early``: the run was stopped before the source ended. ``wall_s``: processing time.
     """
 
@@ -131,6 +134,8 @@ class SessionSummary:
     flag_counts: Counter = field(default_factory=Counter)
     twitches_per_channel: list[int] = field(default_factory=list)
     sustained_s: dict[str, float] = field(default_factory=dict)
+    artifact_s: float = 0.0
+    heartbeat_s: float = 0.0
     events: deque = field(default_factory=deque)
     quality: list[ChannelQuality] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -158,6 +163,10 @@ class SessionSummary:
             self.twitches_per_channel[event.channel] += 1
         if event.kind in self.sustained_s:
             self.sustained_s[event.kind] += event.duration_samples / self.fs_hz
+        elif event.kind == ARTIFACT_KIND:
+            self.artifact_s += event.duration_samples / self.fs_hz
+            if "ecg" in event.flags:
+                self.heartbeat_s += event.duration_samples / self.fs_hz
         if self.events.maxlen != 0:
             self.events.append(event)
 
@@ -216,6 +225,7 @@ class SessionSummary:
                 ],
             },
             "sustained_s": {k: round(v, 3) for k, v in self.sustained_s.items()},
+            "artifact_s": {"all": round(self.artifact_s, 3), "heartbeat": round(self.heartbeat_s, 3)},
             "quality": [quality_record(q, labels[q.channel]) for q in self.quality],
             "warnings": list(self.warnings),
             "finished": self.finished,

@@ -15,7 +15,12 @@ import time
 from pathlib import Path
 
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE, __version__, logger
+from twitchwatch.assess import CONTEXT_TAGS, RED_FLAG_SYMPTOMS, STATUSES, format_assessment
+from twitchwatch.assess.evidence import utc_now
 from twitchwatch.cli import UserError
+from twitchwatch.cli.assessment import (
+    HISTORY_HELP, assess_summary, context_tag, muscle, names_help, open_store, symptom,
+)
 from twitchwatch.cli.report import format_summary, mmss, rate_text
 from twitchwatch.engine import EVENT_KINDS
 from twitchwatch.engine.detector import MAX_FS_HZ, MIN_FS_HZ
@@ -83,6 +88,22 @@ outputs:
                 "recordings", and "totals".
 Twitch rates are per minute of signal after the detector's 3 s warm-up.
 
+status (printed per file, and in the JSON as "status", "reasons", "advice"):
+  {" | ".join(STATUSES)}
+  warming up:  less than 2 min observed; poor signal: noise floor, clipping,
+  envelope-only input or artefacts too much to judge; concerning: twitching
+  with company (red-flag symptoms, a strength decline, recurrent cramps,
+  complex shapes, twitching widespread and sustained over sessions);
+  benign: otherwise. Twitch counts alone never make it concerning.
+red-flag symptoms (--symptom, repeatable):
+{names_help(RED_FLAG_SYMPTOMS)}
+context tags (--context, repeatable):
+{names_help(CONTEXT_TAGS)}
+history: each analysed file is added as a session to the history database
+(--history-db, or $TWITCHWATCH_HISTORY_DB, or ~/.local/share/twitchwatch/
+history.sqlite3); --no-history neither reads nor writes it. See
+`twitchwatch history` and `twitchwatch report`.
+
 exit codes: 0 ok, 2 usage error, 3 a file could not be analysed (the others
 still are, and their results written), 130 interrupted.
 
@@ -91,6 +112,8 @@ examples:
   twitchwatch analyze day1.xdf day2.csv --events-out events.csv \\
       --summary-out summary.json
   twitchwatch analyze board.csv --fs 250      (CSV without a time column)
+  twitchwatch analyze calf.xdf --muscle "left calf" --context caffeine \\
+      --symptom weakness
 """
 
 
@@ -121,6 +144,17 @@ def add_parser(subparsers):
                    f"(default: {DEFAULT_CHUNK_SAMPLES}); results do not depend on it")
     p.add_argument("--quiet", action="store_true",
                    help="print no summaries and no progress; only errors (files still written)")
+    g = p.add_argument_group("status and history")
+    g.add_argument("--symptom", action="append", type=symptom, metavar="NAME",
+                   help="a red-flag symptom you have noticed (repeatable): "
+                   + ", ".join(RED_FLAG_SYMPTOMS))
+    g.add_argument("--context", action="append", type=context_tag, metavar="TAG",
+                   help="what preceded the recording (repeatable): " + ", ".join(CONTEXT_TAGS))
+    g.add_argument("--muscle", type=muscle, metavar="LABEL",
+                   help="where the sensor was, e.g. 'left calf' (sites are compared over sessions)")
+    g.add_argument("--no-history", action="store_true",
+                   help="do not read or add to the history database")
+    g.add_argument("--history-db", metavar="PATH", help=HISTORY_HELP)
     p.set_defaults(func=run)
 
 
@@ -298,12 +332,21 @@ def run(args) -> int:
             writer = EventCsvWriter(args.events_out, None, None, source_column=len(files) > 1)
         except OSError as exc:
             raise UserError(f"cannot write {args.events_out}: {exc.strerror or exc}") from None
+    store = None
+    if not args.no_history:
+        try:
+            store = open_store(args.history_db)
+        except UserError:
+            if writer is not None:
+                writer.close()
+            raise
     records: list[dict] = []
     summaries: list[SessionSummary] = []
     failures: list[tuple[str, str]] = []
     interrupted = False
     try:
         for path in files:
+            started_at = utc_now()
             try:
                 summary = analyze_file(path, args, writer)
             except FileFailed as exc:
@@ -313,15 +356,23 @@ def run(args) -> int:
                     print(f"twitchwatch analyze: error: {exc}", file=sys.stderr, flush=True)
                 continue
             summaries.append(summary)
-            records.append({"file": path, "ok": True, **summary.as_dict(include_events=False)})
+            d = summary.as_dict(include_events=False)
+            assessment, session_id = assess_summary(d, args, store, started_at)
+            records.append({"file": path, "ok": True, **d, **assessment.as_dict(),
+                            "history_session_id": session_id})
             if not args.quiet:
-                print(format_summary(summary), end="\n\n", flush=True)
+                saved = (f"session {session_id} in {store.path}" if store is not None
+                         else "not saved (--no-history)")
+                print(format_summary(summary), format_assessment(assessment),
+                      f"{'history':<14} {saved}", sep="\n", end="\n\n", flush=True)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
         if writer is not None:
             writer.close()
+        if store is not None:
+            store.close()
         if args.summary_out:
             write_summary_json(args.summary_out, records, summaries, len(files), interrupted)
     if not args.quiet:
