@@ -187,7 +187,7 @@ def test_header_problems(tmp_path):
     with pytest.raises(
         RecordingError, match=r"line 1: expected a header line naming the columns .* found numbers '0.1 2'"
     ):
-        open_recording(_write(tmp_path / "n.txt", "0.1 2\n0.2 3\n"))
+        open_recording(_write(tmp_path / "n.csv", "0.1 2\n0.2 3\n"))  # .txt: PhysioNet text
     with pytest.raises(RecordingError, match="no header or data lines"):
         open_recording(_write(tmp_path / "e.csv", "# only a comment\n\n"))
     with pytest.raises(RecordingError, match=r"no data rows after the header \(line 2\)"):

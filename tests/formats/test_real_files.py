@@ -20,6 +20,14 @@ LOADS = {
     "xdf/openbci-magicblink/handThree.xdf": ("obci_eeg1", 250.0, 8, 10790, 0),
     "xdf/openbci-magicblink/handFour.xdf": ("obci_eeg1", 250.0, 8, 60, 8),
     "xdf/openbci-magicblink/three_motion_two.xdf": ("obci_eeg1", 250.0, 8, 53680, 160),
+    "edf/S001R02.edf": ("S001R02", 160.0, 64, 9760, 1),
+    "edf/supine_1min.edf": ("supine_1min", 1000.0, 1, 60000, 0),
+    "physionet-emgdb/emg_healthy.hea": ("emg_healthy", 4000.0, 1, 50860, 0),
+    "physionet-emgdb/emg_healthy.dat": ("emg_healthy", 4000.0, 1, 50860, 0),
+    "physionet-emgdb/emg_healthy.txt": ("emg_healthy", 4000.0, 1, 50860, 0),
+    "physionet-emgdb/emg_myopathy.hea": ("emg_myopathy", 4000.0, 1, 110337, 0),
+    "physionet-emgdb/emg_myopathy.txt": ("emg_myopathy", 4000.0, 1, 110337, 0),
+    "opensignals/0_1.txt": ("00:07:80:4D:2E:AD", 1000.0, 2, 6000, 0),
 }
 
 # file -> pieces the RecordingError message must contain
@@ -41,10 +49,6 @@ REFUSALS = {
         "streams found: '000000000' (type '', 3 ch irregular rate, 9 samples)",
         "channel_count 0 is outside 1..65536",
     ],
-    "physionet-emgdb/emg_healthy.txt": ["line 1: expected a header line naming the columns"],
-    "physionet-emgdb/emg_healthy.hea": ["WFDB files are not supported yet"],
-    "opensignals/0_1.txt": ["OpenSignals text files are not supported yet"],
-    "edf/S001R02.edf": ["EDF/BDF files are not supported yet"],
 }
 
 

@@ -17,8 +17,11 @@ from twitchwatch.formats.xdf_reader import XdfRecording
 
 
 def test_supported_text_lists_readable_formats():
-    assert supported_text() == "XDF (.xdf, .xdfz, .xdf.gz), CSV/text (.csv, .tsv, .txt)"
-    assert {r.name for r in READERS if r.open is None} == {"OpenSignals text", "EDF/BDF", "WFDB"}
+    assert supported_text() == (
+        "XDF (.xdf, .xdfz, .xdf.gz), OpenSignals text (.txt), PhysioNet text (.txt), "
+        "CSV/text (.csv, .tsv, .txt), EDF/BDF (.edf, .bdf), WFDB (.hea, .dat)"
+    )
+    assert {r.name for r in READERS if r.open is None} == set()
 
 
 def test_dispatch_by_extension(tmp_path):
@@ -47,17 +50,17 @@ def test_unknown_extension_lists_supported_ones(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "fmt"),
+    ("name", "content", "message"),
     [
-        ("r.edf", b"0       patient", "EDF/BDF"),
-        ("r.bdf", b"\xffBIOSEMI", "EDF/BDF"),
-        ("r.hea", b"rec 1 4000 100\n", "WFDB"),
-        ("r.txt", b'# OpenSignals Text File Format\n# {"x": 1}\n', "OpenSignals text"),
+        ("r.edf", b"0       patient", "not a readable EDF file"),
+        ("r.bdf", b"\xffBIOSEMI", "not a readable BDF file"),
+        ("r.hea", b"rec 1 4000 100\n", "WFDB samples 0-1 cannot be read"),  # no rec.dat
+        ("r.txt", b'# OpenSignals Text File Format\n# {"x": 1}\n', "OpenSignals header without its"),
     ],
 )
-def test_recognised_but_unsupported_formats(tmp_path, name, content, fmt):
+def test_recognised_formats_go_to_their_reader(tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)
-    with pytest.raises(RecordingError, match=f"{fmt} files are not supported yet; supported: XDF"):
+    with pytest.raises(RecordingError, match=message):
         open_recording(tmp_path / name)
 
 

@@ -99,3 +99,39 @@ CSV_MARKERS_SUFFIX = ".markers.csv"
 """Markers of ``rec.csv`` live next to it in ``rec.markers.csv`` (columns onset_s,text)."""
 
 OPENBCI_CHANNEL_PREFIX = "exg channel"
+
+# --- multi-signal files (EDF, WFDB, OpenSignals) ------------------------------------------------
+EMG_SIGNAL_WORD = "emg"
+"""A signal whose label or type contains this (case-insensitive) is taken as EMG by default."""
+
+SIGNAL_LIST_MAX_SHOWN = 12
+"""Error messages list at most this many of a file's signals."""
+
+# --- EDF/BDF ------------------------------------------------------------------------------------
+EDF_LOAD_WARN_MB = 512.0
+"""BDF files are loaded whole (edfio has no lazy BDF reading): above this size, warn."""
+
+# --- WFDB and PhysioNet text --------------------------------------------------------------------
+PHYSIONET_TEXT_UNIT = "mV"
+"""Values of a PhysioNet text export (``time_s value``) without a header beside it: millivolts."""
+
+PHYSIONET_TEXT_DRIFT_WARN_S = 0.005
+"""Warn when the time column strays from row/fs by more than this (rows are what counts)."""
+
+TEXT_BAD_LINES_SHOWN = 5
+"""Warnings name at most this many repaired or odd lines."""
+
+# --- OpenSignals (PLUX: BITalino, biosignalsplux) ------------------------------------------------
+OPENSIGNALS_EMG_TRANSFER: dict[str, tuple[float, float]] = {
+    "bitalino": (3.3, 1009.0),
+    "biosignalsplux": (3.0, 1000.0),
+}
+"""Device (lower case, from the header's "device") -> (VCC in volts, EMG gain): EMG in mV is
+``((ADC / 2**n) - 0.5) * VCC / gain * 1000`` (PLUX sensor datasheets; biosignalsnotebooks'
+``raw_to_phy``). Devices not listed (and BITalino variants) use the BITalino values."""
+
+OPENSIGNALS_DEFAULT_TRANSFER = OPENSIGNALS_EMG_TRANSFER["bitalino"]
+
+OPENSIGNALS_COUNTER_COLUMN = "nseq"
+OPENSIGNALS_HEADER_MAX_LINES = 20
+"""The JSON header and '# EndOfHeader' come within the first few lines of the file."""

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twitchwatch.formats.csv_io import CSV_EXTENSIONS, open_csv, sniff_csv
+from twitchwatch.formats.edf import EDF_EXTENSIONS, open_edf, sniff_edf
+from twitchwatch.formats.opensignals import OPENSIGNALS_EXTENSIONS, open_opensignals, sniff_opensignals
 from twitchwatch.formats.recording import Recording, RecordingError, validate_fs
+from twitchwatch.formats.wfdb_io import (
+    PHYSIONET_TEXT_EXTENSIONS,
+    WFDB_EXTENSIONS,
+    open_physionet_text,
+    open_wfdb,
+    sniff_physionet_text,
+    sniff_wfdb,
+)
 from twitchwatch.formats.xdf_reader import XDF_EXTENSIONS, open_xdf, sniff_xdf
 
 SNIFF_BYTES = 4096
@@ -37,12 +47,12 @@ def _starts_with(*magic: bytes) -> Callable[[bytes], bool]:
 # Order matters where extensions overlap: specific formats before the generic text reader.
 READERS: tuple[ReaderEntry, ...] = (
     ReaderEntry("XDF", XDF_EXTENSIONS, sniff_xdf, open_xdf),
-    ReaderEntry(
-        "OpenSignals text", (".txt",), _starts_with(b"# OpenSignals", b"\xef\xbb\xbf# OpenSignals"), None
-    ),
+    ReaderEntry("OpenSignals text", OPENSIGNALS_EXTENSIONS, sniff_opensignals, open_opensignals),
+    ReaderEntry("PhysioNet text", PHYSIONET_TEXT_EXTENSIONS, sniff_physionet_text, open_physionet_text,
+                conclusive=False),
     ReaderEntry("CSV/text", CSV_EXTENSIONS, sniff_csv, open_csv, conclusive=False),
-    ReaderEntry("EDF/BDF", (".edf", ".bdf"), _starts_with(b"0       ", b"\xffBIOSEMI"), None),
-    ReaderEntry("WFDB", (".hea", ".dat"), lambda head: False, None, conclusive=False),
+    ReaderEntry("EDF/BDF", EDF_EXTENSIONS, sniff_edf, open_edf),
+    ReaderEntry("WFDB", WFDB_EXTENSIONS, sniff_wfdb, open_wfdb, conclusive=False),
 )
 
 
