@@ -22,7 +22,7 @@ EXIT_INTERRUPTED = 130
 # Order is the order shown in --help. Entries are module names in this package; each module
 # registers its own command name (report_html registers "report": cli/report.py is the shared
 # text-summary helper, not a command).
-SUBCOMMANDS = ["demo", "simulate", "analyze", "replay", "strength", "history",
+SUBCOMMANDS = ["demo", "simulate", "analyze", "replay", "streams", "live", "strength", "history",
                "report_html"]
 
 
