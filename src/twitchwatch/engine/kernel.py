@@ -737,26 +737,35 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
         if write_y:
             for c in range(n_ch):
                 y_out[t, c] = y_now[c]
+        # Few arrays per loop: with many, the compiler gives up on vectorising.
         for c in range(n_ch):
             raw = raw_now[c]
             step = raw - prev_raw[c]
             blk_raw_dsq[c] += step * step
+            blk_raw_sum[c] += raw
+            blk_raw_sumsq[c] += raw * raw
+        for c in range(n_ch):
+            raw = raw_now[c]
+            blk_raw_min[c] = min(blk_raw_min[c], raw)
+            raw_hi[c] = max(raw_hi[c], raw)
+            raw_lo[c] = min(raw_lo[c], raw)
+        for c in range(n_ch):
+            raw = raw_now[c]
             hp = hp_a * (lf_hp[c] + raw - prev_raw[c])
             lf_hp[c] = hp
             lf_band[c] += lp_a * (hp - lf_band[c])
+        for c in range(n_ch):
+            raw = raw_now[c]
             clip_run[c] = clip_run[c] + 1 if raw == prev_raw[c] else 0
             prev_raw[c] = raw
+        for c in range(n_ch):
             yd = d_now[c]
             e = env[c] + alpha * (yd * yd - env[c])
             env[c] = e
             blk_sumsq[c] += yd * yd
             blk_maxe[c] = max(blk_maxe[c], e)
-            blk_raw_sum[c] += raw
-            blk_raw_sumsq[c] += raw * raw
-            blk_raw_min[c] = min(blk_raw_min[c], raw)
-            raw_hi[c] = max(raw_hi[c], raw)
-            raw_lo[c] = min(raw_lo[c], raw)
-            blk_active[c] += 1 if (in_seg[c] != 0 or e > t_on[c]) else 0
+        for c in range(n_ch):
+            blk_active[c] += 1 if (in_seg[c] != 0 or env[c] > t_on[c]) else 0
             blk_pos[c] += 1
         if gi[L.G_EP_OPEN]:
             for c in range(n_ch):
