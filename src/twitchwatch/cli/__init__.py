@@ -23,7 +23,7 @@ EXIT_INTERRUPTED = 130
 # registers its own command name (report_html registers "report": cli/report.py is the shared
 # text-summary helper, not a command).
 SUBCOMMANDS = ["demo", "simulate", "analyze", "replay", "streams", "live", "strength", "history",
-               "report_html"]
+               "report_html", "gui"]
 
 
 class UserError(Exception):
