@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# With a display the window opens on the simulator; without one, the terminal view runs.
 demo: $(STAMP)
-	$(VENV)/bin/twitchwatch demo
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(VENV)/bin/twitchwatch gui --source sim:mixed; \
+	else \
+		$(VENV)/bin/twitchwatch demo; \
+	fi
 
 test: $(STAMP)
 	$(PY) -m pytest -q
