@@ -196,3 +196,28 @@ def test_monitor_reports_no_signal_when_the_stream_stalls(tmp_path):
         assert "no signal (stalled)" in status_line(mon, 0.5)
         mon._tick(force=True)
         assert mon.status()["state"] == "no_signal"
+
+
+def test_live_shows_the_status_and_adds_one_session_to_the_history(sender, tmp_path, capsys):
+    from twitchwatch.assess.history import HistoryStore
+
+    db = tmp_path / "history.sqlite3"
+    code = main(["live", "--source-id", sender, "--duration", "2.5", "--symptom", "weakness",
+                 "--context", "caffeine", "--history-db", str(db)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    # A reported red-flag symptom makes it concerning, whatever the short recording shows.
+    assert "status         concerning" in out and "weakness" in out
+    assert f"session 1 in {db}" in out
+    with HistoryStore(db) as store:
+        sessions = store.sessions()
+    assert len(sessions) == 1 and "caffeine" in sessions[0].context and "weakness" in sessions[0].symptoms
+
+
+def test_live_without_history_leaves_no_database(sender, tmp_path, capsys):
+    db = tmp_path / "history.sqlite3"
+    code = main(["live", "--source-id", sender, "--duration", "2.0", "--no-history", "--history-db", str(db)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "not saved (--no-history)" in out and "status " in out
+    assert not db.exists()

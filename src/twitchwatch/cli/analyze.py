@@ -18,9 +18,7 @@ from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE, __version__, logger
 from twitchwatch.assess import CONTEXT_TAGS, RED_FLAG_SYMPTOMS, STATUSES, format_assessment
 from twitchwatch.assess.evidence import utc_now
 from twitchwatch.cli import UserError
-from twitchwatch.cli.assessment import (
-    HISTORY_HELP, assess_summary, context_tag, muscle, names_help, open_store, symptom,
-)
+from twitchwatch.cli.assessment import add_status_arguments, assess_summary, names_help, open_store
 from twitchwatch.cli.report import format_summary, mmss, rate_text
 from twitchwatch.engine import EVENT_KINDS
 from twitchwatch.engine.detector import MAX_FS_HZ, MIN_FS_HZ
@@ -144,17 +142,7 @@ def add_parser(subparsers):
                    f"(default: {DEFAULT_CHUNK_SAMPLES}); results do not depend on it")
     p.add_argument("--quiet", action="store_true",
                    help="print no summaries and no progress; only errors (files still written)")
-    g = p.add_argument_group("status and history")
-    g.add_argument("--symptom", action="append", type=symptom, metavar="NAME",
-                   help="a red-flag symptom you have noticed (repeatable): "
-                   + ", ".join(RED_FLAG_SYMPTOMS))
-    g.add_argument("--context", action="append", type=context_tag, metavar="TAG",
-                   help="what preceded the recording (repeatable): " + ", ".join(CONTEXT_TAGS))
-    g.add_argument("--muscle", type=muscle, metavar="LABEL",
-                   help="where the sensor was, e.g. 'left calf' (sites are compared over sessions)")
-    g.add_argument("--no-history", action="store_true",
-                   help="do not read or add to the history database")
-    g.add_argument("--history-db", metavar="PATH", help=HISTORY_HELP)
+    add_status_arguments(p)
     p.set_defaults(func=run)
 
 

@@ -83,6 +83,23 @@ def database_errors(store_path):
                         "or from another twitchwatch version") from None
 
 
+def add_status_arguments(parser, *, what: str = "recording") -> None:
+    """The status-and-history options shared by analyze and live."""
+    from twitchwatch.assess import CONTEXT_TAGS, RED_FLAG_SYMPTOMS
+
+    g = parser.add_argument_group("status and history")
+    g.add_argument("--symptom", action="append", type=symptom, metavar="NAME",
+                   help="a red-flag symptom you have noticed (repeatable): "
+                   + ", ".join(RED_FLAG_SYMPTOMS))
+    g.add_argument("--context", action="append", type=context_tag, metavar="TAG",
+                   help=f"what preceded the {what} (repeatable): " + ", ".join(CONTEXT_TAGS))
+    g.add_argument("--muscle", type=muscle, metavar="LABEL",
+                   help="where the sensor was, e.g. 'left calf' (sites are compared over sessions)")
+    g.add_argument("--no-history", action="store_true",
+                   help="do not read or add to the history database")
+    g.add_argument("--history-db", metavar="PATH", help=HISTORY_HELP)
+
+
 def assess_summary(summary: dict, args, store: HistoryStore | None,
                    started_at: datetime) -> tuple[Assessment, int | None]:
     """Assess one session summary (``as_dict``) with the user's symptoms, context and muscle;

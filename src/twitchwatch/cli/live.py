@@ -24,6 +24,7 @@ from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, UserError
 from twitchwatch.cli.demo import DEFAULT_HEIGHT, DEFAULT_WIDTH, LOG_REFRESH_S, TTY_REFRESH_S, \
     _fit, _isatty, activity_text, event_line
+from twitchwatch.cli.assessment import add_status_arguments, assess_summary, open_store
 from twitchwatch.cli.report import counts_text, format_summary, quality_cells, rate_text
 
 LATEST_SHOWN = 5
@@ -137,6 +138,7 @@ def add_parser(subparsers):
                    help="publish events and status as LSL streams (for LabRecorder and others)")
     p.add_argument("--lsl-name", default="twitchwatch", metavar="NAME",
                    help="base name of the LSL outputs: NAME-events, NAME-status (default: twitchwatch)")
+    add_status_arguments(p, what="monitoring")
     p.set_defaults(func=run)
 
 
@@ -347,9 +349,14 @@ def run(args) -> int:
     from twitchwatch.live import LiveMonitor
     from twitchwatch.sources.lsl import LslSource
 
+    from twitchwatch.assess import format_assessment
+    from twitchwatch.assess.evidence import utc_now
+
     out = sys.stdout
     _check_output(args.events_out)
     _check_output(args.record)
+    store = None if args.no_history else open_store(args.history_db)
+    started_at = utc_now()
     stop = threading.Event()
     interrupted = False
     handlers = {}
@@ -419,6 +426,14 @@ def run(args) -> int:
     if interrupted:
         print("stopped: summary of what was received (outputs are complete)", file=out)
     print(format_summary(summary, what="stream"), file=out)
+    # The status of what was monitored, and one more session in the history.
+    try:
+        assessment, session_id = assess_summary(summary.as_dict(include_events=False), args, store, started_at)
+    finally:
+        if store is not None:
+            store.close()
+    saved = f"session {session_id} in {store.path}" if store is not None else "not saved (--no-history)"
+    print(format_assessment(assessment), f"{'history':<14} {saved}", sep="\n", file=out)
     if health is not None:
         print(f"stream health  {health.gaps} gaps ({health.missing_samples} samples missing), "
               f"{health.reconnects} reconnects, {health.duplicate_stamps} duplicate and "
