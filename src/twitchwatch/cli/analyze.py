@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE, __version__, logger
 from twitchwatch.assess import CONTEXT_TAGS, RED_FLAG_SYMPTOMS, STATUSES, format_assessment
 from twitchwatch.assess.evidence import utc_now
@@ -55,14 +56,6 @@ def _chunk_samples(value: str) -> int:
         raise argparse.ArgumentTypeError(
             f"chunk size must be an integer from 1 to {MAX_CHUNK_SAMPLES}, got {value}")
     return x
-
-
-def _suffix(ext: str, what: str):
-    def check(value: str) -> str:
-        if Path(value).suffix.lower() != ext:
-            raise argparse.ArgumentTypeError(f"{what} must end in {ext}, got {value!r}")
-        return value
-    return check
 
 
 EPILOG = f"""\
@@ -126,9 +119,9 @@ def add_parser(subparsers):
     )
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="recordings to analyse, one after the other")
-    p.add_argument("--events-out", type=_suffix(".csv", "--events-out"), metavar="EVENTS.csv",
+    p.add_argument("--events-out", type=suffix_arg(".csv", "--events-out"), metavar="EVENTS.csv",
                    help="write every detected event of every file to this CSV")
-    p.add_argument("--summary-out", type=_suffix(".json", "--summary-out"), metavar="SUMMARY.json",
+    p.add_argument("--summary-out", type=suffix_arg(".json", "--summary-out"), metavar="SUMMARY.json",
                    help="write the summaries (counts, rates, quality) to this JSON file")
     p.add_argument("--fs", type=_fs, metavar="HZ",
                    help="sampling rate in Hz, for files that do not state one (CSV without a "

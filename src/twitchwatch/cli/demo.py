@@ -17,6 +17,7 @@ import textwrap
 import threading
 import time
 
+from twitchwatch.cli.arguments import seed as seed_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, UserError
 from twitchwatch.cli.report import counts_text, format_summary, quality_cells, rate_text
@@ -54,16 +55,6 @@ def _positive(what: str, upper: float | None = None):
             raise argparse.ArgumentTypeError(f"{what} must be a finite number > 0{limit}, got {value}")
         return x
     return check
-
-
-def _seed(value: str) -> int:
-    try:
-        x = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got {value!r}") from None
-    if x < 0:
-        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got {value}")
-    return x
 
 
 def _scenario_list() -> str:
@@ -107,7 +98,7 @@ def add_parser(subparsers):
     p.add_argument("--speed", type=_positive("speed", MAX_SPEED), default=1.0, metavar="X",
                    help="seconds of signal per second of clock: 1 = real time (default), "
                    "10 = ten times faster")
-    p.add_argument("--seed", type=_seed, default=0, metavar="K",
+    p.add_argument("--seed", type=seed_arg, default=0, metavar="K",
                    help="random seed, an integer >= 0 (default: 0); same seed, same signal")
     p.set_defaults(func=run)
 

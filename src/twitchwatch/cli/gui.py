@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from twitchwatch.cli.arguments import seed as seed_arg
 from twitchwatch.cli import EXIT_USAGE, UserError
 
 MAX_SPEED = 100.0
@@ -65,16 +66,6 @@ def _png(value: str) -> str:
     return value
 
 
-def _seed(value: str) -> int:
-    try:
-        x = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got {value!r}") from None
-    if x < 0:
-        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got {value}")
-    return x
-
-
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "gui",
@@ -89,7 +80,7 @@ def add_parser(subparsers):
                    help=f"replay speed for sim/file: 1 = real time (default), up to {MAX_SPEED:g}")
     p.add_argument("--duration", type=_number("duration", 0.0, 24 * 3600.0), metavar="S",
                    help="seconds of simulated signal (default: 300)")
-    p.add_argument("--seed", type=_seed, default=0, metavar="K",
+    p.add_argument("--seed", type=seed_arg, default=0, metavar="K",
                    help="simulator random seed (default: 0)")
     p.add_argument("--quit-after", type=_number("--quit-after", 0.0, MAX_QUIT_AFTER_S), metavar="S",
                    help="close the window after S seconds (for scripts)")

@@ -20,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, UserError
 from twitchwatch.cli.demo import DEFAULT_HEIGHT, DEFAULT_WIDTH, LOG_REFRESH_S, TTY_REFRESH_S, \
@@ -89,14 +90,6 @@ def _seconds(what: str, upper: float):
     return check
 
 
-def _suffix(ext: str, what: str):
-    def check(value: str) -> str:
-        if Path(value).suffix.lower() != ext:
-            raise argparse.ArgumentTypeError(f"{what} must end in {ext}, got {value!r}")
-        return value
-    return check
-
-
 def _scale(value: str) -> float:
     try:
         x = float(value)
@@ -130,9 +123,9 @@ def add_parser(subparsers):
     p.add_argument("--duration", type=_seconds("duration", MAX_DURATION_S), metavar="S",
                    help="stop after this many seconds of monitoring (default: until Ctrl+C; a "
                    "stream that drops out is waited for)")
-    p.add_argument("--events-out", type=_suffix(".csv", "--events-out"), metavar="EVENTS.csv",
+    p.add_argument("--events-out", type=suffix_arg(".csv", "--events-out"), metavar="EVENTS.csv",
                    help="write every event (and gap) to this CSV as it is decided")
-    p.add_argument("--record", type=_suffix(".xdf", "--record"), metavar="FILE.xdf",
+    p.add_argument("--record", type=suffix_arg(".xdf", "--record"), metavar="FILE.xdf",
                    help="record the raw stream, the events and the status to this XDF file")
     p.add_argument("--lsl-events", action="store_true",
                    help="publish events and status as LSL streams (for LabRecorder and others)")

@@ -20,6 +20,7 @@ import numpy as np
 
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
+from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch.cli.analyze import (
     MAX_CHUNK_SAMPLES,
     Progress,
@@ -27,7 +28,6 @@ from twitchwatch.cli.analyze import (
     _chunk_samples,
     _fs,
     _isatty,
-    _suffix,
     write_summary_json,
 )
 from twitchwatch.cli.demo import LiveView, activity_text, render_screen, status_line
@@ -123,9 +123,9 @@ def add_parser(subparsers):
                    help="begin at S seconds into the file (default 0)")
     p.add_argument("--end", type=_seconds("--end"), metavar="S",
                    help="stop at S seconds into the file (default: its end)")
-    p.add_argument("--events-out", type=_suffix(".csv", "--events-out"), metavar="EVENTS.csv",
+    p.add_argument("--events-out", type=suffix_arg(".csv", "--events-out"), metavar="EVENTS.csv",
                    help="write every detected event to this CSV (the columns of `analyze`)")
-    p.add_argument("--summary-out", type=_suffix(".json", "--summary-out"), metavar="SUMMARY.json",
+    p.add_argument("--summary-out", type=suffix_arg(".json", "--summary-out"), metavar="SUMMARY.json",
                    help="write the summary to this JSON file (the format of `analyze`)")
     p.add_argument("--fs", type=_fs, metavar="HZ",
                    help="sampling rate in Hz, for files that do not state one (CSV without a time "
