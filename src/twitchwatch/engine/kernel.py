@@ -408,13 +408,14 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
             if (pend_i[i, L.PI_MASK] & _bit(c)) == 0:
                 pend_i[i, L.PI_NCH] += 1
             pend_i[i, L.PI_MASK] |= _bit(c)
-            pend_i[i, L.PI_END] = max(pend_i[i, L.PI_END], end)
             pend_i[i, L.PI_SPAN_END] = max(pend_i[i, L.PI_SPAN_END], span_end)
             pend_i[i, L.PI_CLIP] |= ci[L.CI_SEG_CLIP, c]
             pend_f[i, L.PF_ENERGY] += cf[L.CF_SEG_ENERGY, c]
             if onset < pend_i[i, L.PI_ONSET]:
                 pend_i[i, L.PI_ONSET] = onset
             if near_onset and pp > pend_f[i, L.PF_PP]:
+                # The event's duration is that of its strongest channel's potential.
+                pend_i[i, L.PI_END] = end
                 pend_i[i, L.PI_CH] = c
                 pend_i[i, L.PI_SEG] = k
                 pend_i[i, L.PI_PHASES] = ci[L.CI_PHASES, c]
