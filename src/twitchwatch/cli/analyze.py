@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from twitchwatch.cli.arguments import sampling_rate as fs_arg
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE, __version__, logger
 from twitchwatch.assess import CONTEXT_TAGS, RED_FLAG_SYMPTOMS, STATUSES, format_assessment
@@ -37,16 +38,6 @@ PROGRESS_LOG_INTERVAL_S = 10.0
 
 
 # ---- argument types ---------------------------------------------------------------------------
-def _fs(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sampling rate must be a number in Hz, got {value!r}") from None
-    if not math.isfinite(x) or x <= 0:
-        raise argparse.ArgumentTypeError(f"sampling rate must be a finite number > 0 Hz, got {value}")
-    return x
-
-
 def _chunk_samples(value: str) -> int:
     try:
         x = int(value)
@@ -123,7 +114,7 @@ def add_parser(subparsers):
                    help="write every detected event of every file to this CSV")
     p.add_argument("--summary-out", type=suffix_arg(".json", "--summary-out"), metavar="SUMMARY.json",
                    help="write the summaries (counts, rates, quality) to this JSON file")
-    p.add_argument("--fs", type=_fs, metavar="HZ",
+    p.add_argument("--fs", type=fs_arg, metavar="HZ",
                    help="sampling rate in Hz, for files that do not state one (CSV without a "
                    "time column); checked against the file's rate where it has one")
     p.add_argument("--stream", metavar="NAME",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 
@@ -24,3 +25,14 @@ def suffix(ext: str, what: str):
             raise argparse.ArgumentTypeError(f"{what} must end in {ext}, got {value!r}")
         return value
     return check
+
+
+def sampling_rate(value: str) -> float:
+    """A sampling rate in Hz: a finite number > 0 (the detector checks its own range)."""
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sampling rate must be a number in Hz, got {value!r}") from None
+    if not math.isfinite(x) or x <= 0:
+        raise argparse.ArgumentTypeError(f"sampling rate must be a finite number > 0 Hz, got {value}")
+    return x

@@ -20,13 +20,13 @@ import numpy as np
 
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
+from twitchwatch.cli.arguments import sampling_rate as fs_arg
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch.cli.analyze import (
     MAX_CHUNK_SAMPLES,
     Progress,
     _check_output,
     _chunk_samples,
-    _fs,
     _isatty,
     write_summary_json,
 )
@@ -127,7 +127,7 @@ def add_parser(subparsers):
                    help="write every detected event to this CSV (the columns of `analyze`)")
     p.add_argument("--summary-out", type=suffix_arg(".json", "--summary-out"), metavar="SUMMARY.json",
                    help="write the summary to this JSON file (the format of `analyze`)")
-    p.add_argument("--fs", type=_fs, metavar="HZ",
+    p.add_argument("--fs", type=fs_arg, metavar="HZ",
                    help="sampling rate in Hz, for files that do not state one (CSV without a time "
                    "column, PhysioNet text without its .hea); checked against the file's otherwise")
     p.add_argument("--stream", metavar="NAME",

@@ -23,6 +23,7 @@ import numpy as np
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.assess import score_check, strength_trend
 from twitchwatch.assess.strength import TRIALS_PER_CHECK
+from twitchwatch.cli.arguments import sampling_rate as fs_arg
 from twitchwatch.cli import UserError
 from twitchwatch.cli.assessment import HISTORY_HELP, database_errors, muscle, open_store
 from twitchwatch.engine import Detector
@@ -70,7 +71,7 @@ def add_parser(subparsers):
     p.add_argument("--effort", type=_effort, default=0.8, metavar="F",
                    help="simulator only: effort of the contractions, 0.05-1 of maximum (default 0.8)")
     p.add_argument("--seed", type=int, default=0, metavar="K", help="simulator only: seed")
-    p.add_argument("--fs", type=_fs, metavar="HZ", help="sampling rate in Hz, for CSV files without a time column")
+    p.add_argument("--fs", type=fs_arg, metavar="HZ", help="sampling rate in Hz, for CSV files without a time column")
     p.add_argument("--stream", metavar="NAME", help="XDF stream, when a file has several")
     p.add_argument("--taken-at", type=_when, metavar="ISO-TIME",
                    help="when the check was done, e.g. 2024-03-01T09:30 (default: now)")
@@ -109,16 +110,6 @@ def _speed(value: str) -> float:
         raise argparse.ArgumentTypeError(f"speed must be a number > 0, got {value!r}") from None
     if not (math.isfinite(x) and x > 0):
         raise argparse.ArgumentTypeError(f"speed must be a number > 0, got {value}")
-    return x
-
-
-def _fs(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sampling rate must be a number in Hz, got {value!r}") from None
-    if not (math.isfinite(x) and x > 0):
-        raise argparse.ArgumentTypeError(f"sampling rate must be a finite number > 0 Hz, got {value}")
     return x
 
 

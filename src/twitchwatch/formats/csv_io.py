@@ -32,7 +32,6 @@ from twitchwatch.formats.constants import (
     CSV_TIME_FORMAT,
     CSV_VALUE_FORMAT,
     CSV_WRITE_BLOCK_ROWS,
-    MIN_EMG_FS_HZ,
     UNIT_SCALE_TO_UV,
 )
 from twitchwatch.formats.csv_layout import (
@@ -43,6 +42,7 @@ from twitchwatch.formats.csv_layout import (
     split_fields,
 )
 from twitchwatch.formats.recording import (
+    low_rate_warnings,
     Marker,
     Recording,
     RecordingError,
@@ -259,11 +259,7 @@ def open_csv(path: Path, fs_hz: float | None = None, stream: str | None = None) 
     t, _ = _parse_block(lines, numbers, layout, where)
     warnings = list(layout.warnings)
     fs = _rate(layout, t, fs_hz, warnings, where)
-    if fs < MIN_EMG_FS_HZ:
-        warnings.append(
-            f"sampling rate {fs:g} Hz is below {MIN_EMG_FS_HZ:g} Hz: too low for surface EMG "
-            "(20-450 Hz band); results will be poor"
-        )
+    warnings.extend(low_rate_warnings(fs))
     scales, unit_warnings = channel_scales(layout.units, layout.labels, where)
     warnings.extend(unit_warnings)
     markers: list[Marker] = []

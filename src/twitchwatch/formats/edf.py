@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from twitchwatch._logging import logger
-from twitchwatch.formats.constants import EDF_LOAD_WARN_MB, MIN_EMG_FS_HZ
+from twitchwatch.formats.constants import EDF_LOAD_WARN_MB
 from twitchwatch.formats.recording import (
+    low_rate_warnings,
     Marker,
     Recording,
     RecordingError,
@@ -189,11 +190,7 @@ def _open(path: Path, edf, is_bdf: bool, fs_hz: float | None, stream: str | None
     n_samples = int(edf.num_data_records) * int(signals[chosen[0].index].samples_per_data_record)
     if n_samples <= 0:
         raise RecordingError(f"{where}: no data records (the recording holds no samples)")
-    if fs < MIN_EMG_FS_HZ:
-        warnings.append(
-            f"sampling rate {fs:g} Hz is below {MIN_EMG_FS_HZ:g} Hz: too low for surface EMG "
-            "(20-450 Hz band); results will be poor"
-        )
+    warnings.extend(low_rate_warnings(fs))
     labels = [s.label for s in chosen]
     units = [s.unit for s in chosen]
     scales, unit_warnings = channel_scales(units, labels, where)

@@ -31,13 +31,13 @@ import numpy as np
 
 from twitchwatch._logging import logger
 from twitchwatch.formats.constants import (
-    MIN_EMG_FS_HZ,
     OPENSIGNALS_COUNTER_COLUMN,
     OPENSIGNALS_DEFAULT_TRANSFER,
     OPENSIGNALS_EMG_TRANSFER,
     OPENSIGNALS_HEADER_MAX_LINES,
 )
 from twitchwatch.formats.recording import (
+    low_rate_warnings,
     Recording,
     RecordingError,
     RecordingInfo,
@@ -275,11 +275,7 @@ def open_opensignals(path: Path, fs_hz: float | None = None,
         bits.append(n)
     device = str(meta.get("device", ""))
     transfer = _transfer(device, warnings)
-    if fs < MIN_EMG_FS_HZ:
-        warnings.append(
-            f"sampling rate {fs:g} Hz is below {MIN_EMG_FS_HZ:g} Hz: too low for surface EMG "
-            "(20-450 Hz band); results will be poor"
-        )
+    warnings.extend(low_rate_warnings(fs))
     scan = TextScan(path)
     rows = scan.rows  # the header's lines start with '#': not counted
     if rows <= 0:

@@ -19,6 +19,7 @@ from twitchwatch.formats.constants import (
     DEFAULT_CHUNK_SAMPLES,
     FS_MISMATCH_REL_TOL,
     FS_ROUND_REL_TOL,
+    MIN_EMG_FS_HZ,
     NO_UNIT_WARNING,
     UNIT_SCALE_TO_UV,
 )
@@ -171,6 +172,14 @@ def check_rate_agrees(found_hz: float, given_hz: float | None, what: str, where:
             f"{where}: {what} gives {found_hz:g} Hz but {given_hz:g} Hz was passed; "
             "drop --fs to use the file's rate, or fix the file"
         )
+
+
+def low_rate_warnings(fs_hz: float) -> list[str]:
+    """The warning every reader gives for a rate too low for surface EMG (empty when fine)."""
+    if fs_hz >= MIN_EMG_FS_HZ:
+        return []
+    return [f"sampling rate {fs_hz:g} Hz is below {MIN_EMG_FS_HZ:g} Hz: too low for surface EMG "
+            "(20-450 Hz band); results will be poor"]
 
 
 def validate_fs(fs_hz: float | None, where: str) -> float | None:

@@ -30,12 +30,12 @@ import numpy as np
 from twitchwatch._logging import logger
 from twitchwatch.formats.constants import (
     FS_MISMATCH_REL_TOL,
-    MIN_EMG_FS_HZ,
     PHYSIONET_TEXT_DRIFT_WARN_S,
     PHYSIONET_TEXT_UNIT,
     TEXT_BAD_LINES_SHOWN,
 )
 from twitchwatch.formats.recording import (
+    low_rate_warnings,
     Recording,
     RecordingError,
     RecordingInfo,
@@ -207,11 +207,7 @@ def open_wfdb(path: Path, fs_hz: float | None = None, stream: str | None = None)
             f"{where}: the WFDB header gives no number of samples; add it to the record line"
         )
     spf = int(round(fs / float(header.fs)))
-    if fs < MIN_EMG_FS_HZ:
-        warnings.append(
-            f"sampling rate {fs:g} Hz is below {MIN_EMG_FS_HZ:g} Hz: too low for surface EMG "
-            "(20-450 Hz band); results will be poor"
-        )
+    warnings.extend(low_rate_warnings(fs))
     labels = [s.label for s in chosen]
     units = [s.unit for s in chosen]
     scales, unit_warnings = channel_scales(units, labels, where)
@@ -438,11 +434,7 @@ def open_physionet_text(path: Path, fs_hz: float | None = None,
     if header is not None and header.sig_len and int(header.sig_len) != scan.rows:
         warnings.append(f"{scan.rows} rows but the header {hea.name} announces {header.sig_len} "
                         "samples")
-    if fs < MIN_EMG_FS_HZ:
-        warnings.append(
-            f"sampling rate {fs:g} Hz is below {MIN_EMG_FS_HZ:g} Hz: too low for surface EMG "
-            "(20-450 Hz band); results will be poor"
-        )
+    warnings.extend(low_rate_warnings(fs))
     labels = [s.label for s in chosen]
     units = [s.unit for s in chosen]
     scales, unit_warnings = channel_scales(units, labels, where)

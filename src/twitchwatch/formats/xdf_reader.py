@@ -32,7 +32,6 @@ import numpy as np
 from twitchwatch._logging import logger
 from twitchwatch.formats.constants import (
     EFFECTIVE_FS_WARN_REL,
-    MIN_EMG_FS_HZ,
     XDF_CLOCK_RESET_MIN_JUMP_S,
     XDF_CLOCK_RESET_MIN_OFFSET_CHANGE_S,
     XDF_JITTER_BREAK_S,
@@ -43,6 +42,7 @@ from twitchwatch.formats.constants import (
     XDF_SIGNAL_TYPE_PREFERENCE,
 )
 from twitchwatch.formats.recording import (
+    low_rate_warnings,
     Marker,
     Recording,
     RecordingError,
@@ -298,11 +298,7 @@ def _rate(stream: XdfStream, measured: float, fs_hz: float | None, warnings: lis
             f"{where}: stream {stream.name!r} declares no nominal rate and its time stamps do not "
             "give one; pass --fs HZ"
         )
-    if fs < MIN_EMG_FS_HZ:
-        warnings.append(
-            f"sampling rate {fs:g} Hz is below {MIN_EMG_FS_HZ:g} Hz: too low for surface EMG "
-            "(20-450 Hz band); results will be poor"
-        )
+    warnings.extend(low_rate_warnings(fs))
     return float(fs)
 
 
