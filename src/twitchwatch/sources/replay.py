@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from twitchwatch.formats import Marker, Recording, RecordingError, open_recording
+from twitchwatch.sources.pacing import BlockPacer
 from twitchwatch.sources.base import Source, check_max_samples
 
 DEFAULT_BLOCK_S = 0.02
@@ -139,10 +140,9 @@ class ReplaySource(Source):
             rec.close()
             raise
         self.stop_event = stop if stop is not None else threading.Event()
-        self._clock = clock
-        self._wait = wait if wait is not None else self.stop_event.wait
+        self._pacer = BlockPacer(self.fs_hz, self.speed, self.block_samples, clock,
+                                 wait if wait is not None else self.stop_event.wait)
         self.on_chunk = on_chunk  # may be set after construction (it may need the source)
-        self._t0: float | None = None
         self._samples_read = 0
         self._passes_done = 0
         self._iter: Iterator[np.ndarray] | None = None
@@ -189,37 +189,19 @@ class ReplaySource(Source):
     @property
     def started_at(self) -> float | None:
         """Clock time of the first ``read`` (when pacing began), or None before."""
-        return self._t0
+        return self._pacer.t0
 
     def deadline(self, n_samples: int) -> float:
         """Clock time at which the first ``n_samples`` replayed samples are all available."""
-        t0 = self._t0 if self._t0 is not None else self._clock()
-        return t0 + n_samples / (self.fs_hz * self.speed)
+        return self._pacer.deadline(n_samples)
 
     def sample_time(self, index) -> float | np.ndarray:
         """Clock time of replayed sample ``index`` (int or array): ``t0 + index / (fs*speed)``."""
-        t0 = self._t0 if self._t0 is not None else self._clock()
+        t0 = self._pacer.deadline(0)
         rate = self.fs_hz * self.speed
         if np.ndim(index):
             return t0 + np.asarray(index, dtype=np.float64) / rate
         return t0 + float(index) / rate
-
-    # ---- pacing ----------------------------------------------------------------------------
-    def _due(self, now: float) -> int:
-        """Replay samples available at clock time ``now``: whole blocks, plus a known last one."""
-        elapsed = (now - self._t0) * self.fs_hz * self.speed
-        blocks = math.floor(elapsed / self.block_samples + 1e-9)  # rounding must not hold one back
-        due = max(0, blocks) * self.block_samples
-        total = self.n_samples
-        if total is not None and elapsed >= total - 1e-6:
-            return total
-        return due if total is None else min(due, total)
-
-    def _next_deadline(self) -> float:
-        pos = self._samples_read
-        nxt = (pos // self.block_samples + 1) * self.block_samples
-        total = self.n_samples
-        return self.deadline(nxt if total is None else min(nxt, total))
 
     # ---- reading ---------------------------------------------------------------------------
     def read(self, max_samples: int, timeout_s: float = 0.0) -> np.ndarray | None:
@@ -234,17 +216,9 @@ class ReplaySource(Source):
         elif not self.realtime:
             chunk = self._pull(max_samples)
         else:
-            now = self._clock()
-            if self._t0 is None:
-                self._t0 = now
-            due = self._due(now)
-            if due <= self._samples_read and timeout_s > 0:
-                wait_s = min(self._next_deadline() - now, timeout_s)
-                if wait_s > 0 and self._wait(wait_s):
-                    return None
-                if self.stop_event.is_set():
-                    return None
-                due = self._due(self._clock())
+            due = self._pacer.available(self._samples_read, total, timeout_s)
+            if due is None or self.stop_event.is_set():
+                return None
             if due <= self._samples_read:
                 return self.empty()
             chunk = self._pull(min(max_samples, due - self._samples_read))

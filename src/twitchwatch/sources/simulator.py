@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from twitchwatch.sim import SCENARIOS, Simulation, simulate
+from twitchwatch.sources.pacing import BlockPacer
 from twitchwatch.sources.base import Source, check_max_samples
 
 DEFAULT_BLOCK_S = 0.02
@@ -79,9 +80,8 @@ class SimulatorSource(Source):
         self.speed = speed
         self.block_samples = max(1, int(round(block_s * self.fs_hz)))
         self.stop_event = stop if stop is not None else threading.Event()
-        self._clock = clock
-        self._wait = wait if wait is not None else self.stop_event.wait
-        self._t0: float | None = None
+        self._pacer = BlockPacer(self.fs_hz, speed, self.block_samples, clock,
+                                 wait if wait is not None else self.stop_event.wait)
         self._samples_read = 0
         self._closed = False
 
@@ -96,21 +96,11 @@ class SimulatorSource(Source):
     @property
     def started_at(self) -> float | None:
         """Clock time of the first ``read`` (when pacing began), or None before."""
-        return self._t0
+        return self._pacer.t0
 
     def deadline(self, n_samples: int) -> float:
         """Clock time at which the first ``n_samples`` samples are (or were) all available."""
-        t0 = self._t0 if self._t0 is not None else self._clock()
-        return t0 + n_samples / (self.fs_hz * self.speed)
-
-    def _due(self, now: float) -> int:
-        """Samples available at clock time ``now``: whole blocks only, the last one possibly short."""
-        elapsed_samples = (now - self._t0) * self.fs_hz * self.speed
-        if elapsed_samples >= self.n_samples - 1e-6:
-            return self.n_samples
-        # a small tolerance keeps floating-point rounding from holding back a block that is due
-        blocks = math.floor(elapsed_samples / self.block_samples + 1e-9)
-        return min(self.n_samples, max(0, blocks) * self.block_samples)
+        return self._pacer.deadline(n_samples)
 
     def read(self, max_samples: int, timeout_s: float = 0.0) -> np.ndarray | None:
         max_samples = check_max_samples(max_samples)
@@ -118,19 +108,9 @@ class SimulatorSource(Source):
             return None
         pos = self._samples_read
         if self.realtime:
-            now = self._clock()
-            if self._t0 is None:
-                self._t0 = now
-            due = self._due(now)
-            if due <= pos and timeout_s > 0:
-                next_block_end = min(self.n_samples, (pos // self.block_samples + 1) * self.block_samples)
-                when = self.deadline(next_block_end)
-                wait_s = min(when - now, timeout_s)
-                if wait_s > 0 and self._wait(wait_s):
-                    return None
-                if self.stop_event.is_set():
-                    return None
-                due = self._due(self._clock())
+            due = self._pacer.available(pos, self.n_samples, timeout_s)
+            if due is None or self.stop_event.is_set():
+                return None
             if due <= pos:
                 return self.empty()
             end = min(due, pos + max_samples)
