@@ -22,6 +22,7 @@ from twitchwatch.engine.events import Event, events_from_rows
 from twitchwatch.engine.filters import design_filters
 from twitchwatch.engine.kernel import finish_stream, process_chunk
 from twitchwatch.engine.state import DetectorState, derived_parameters
+from twitchwatch.engine.vector_loops import channel_lanes
 
 MIN_FS_HZ = 100.0
 MAX_FS_HZ = 20000.0
@@ -29,6 +30,8 @@ LOW_RATE_WARNING_HZ = 250.0
 #: larger input values (1 kV) cannot be biosignals: they are treated like NaN
 MAX_ABS_UV = 1e9
 _ACCEPTED_DTYPES = (np.float32, np.float64, np.int16, np.int32)
+#: input dtypes the kernel has been called with in this process (compiled or loaded from cache)
+_kernel_ready_for: set[np.dtype] = set()
 
 
 @dataclass(frozen=True)
@@ -148,13 +151,19 @@ class Detector:
         while True:
             rest = x[start:]
             y = self._no_filtered if filtered_out is None else filtered_out[start:]
-            used = process_chunk(
+            args = (
                 rest, self.unit_scale, self.design.bandpass_sos, self.design.notch_sos,
                 self.design.notch_count, self.design.detection_sos, self.params, s.ci, s.cf, s.zi,
                 s.zn, s.zd, s.hist, s.scratch,
                 s.work, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f, s.gi, s.gf, s.ecg_h, s.recent,
                 s.out_i, s.out_f, y,
             )
+            if x.dtype in _kernel_ready_for:
+                used = process_chunk(*args)
+            else:
+                with channel_lanes():  # the first call compiles (or loads the cache)
+                    used = process_chunk(*args)
+                _kernel_ready_for.add(x.dtype)
             events.extend(self._drain())
             start += used
             if start >= x.shape[0]:

@@ -702,6 +702,40 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     blk_active = ci[L.CI_BLK_ACTIVE]
     blk_pos = ci[L.CI_BLK_POS]
     hist_count = ci[L.CI_HIST_COUNT]
+    g0_s1 = cf[L.CF_G0_S1]
+    g0_s2 = cf[L.CF_G0_S2]
+    g1_s1 = cf[L.CF_G1_S1]
+    g1_s2 = cf[L.CF_G1_S2]
+    ep_diff = cf[L.CF_EP_DIFF]
+    ep_energy = cf[L.CF_EP_ENERGY]
+    ep_maxabs = cf[L.CF_EP_MAXABS]
+    # ... and those of the segment machine, run only on busy channels.
+    t_off = cf[L.CF_T_OFF]
+    seg_absmax = cf[L.CF_SEG_ABSMAX]
+    seg_emax = cf[L.CF_SEG_EMAX]
+    seg_ymax = cf[L.CF_SEG_YMAX]
+    seg_ymin = cf[L.CF_SEG_YMIN]
+    seg_energy = cf[L.CF_SEG_ENERGY]
+    seg_lfmax = cf[L.CF_SEG_LFMAX]
+    seg_lfmin = cf[L.CF_SEG_LFMIN]
+    last_pp = cf[L.CF_LAST_PP]
+    clipped_samples = ci[L.CI_CLIPPED_SAMPLES]
+    last_clip = ci[L.CI_LAST_CLIP]
+    seg_start = ci[L.CI_SEG_START]
+    last_above = ci[L.CI_LAST_ABOVE]
+    amp_first = ci[L.CI_AMP_FIRST]
+    amp_last = ci[L.CI_AMP_LAST]
+    phases = ci[L.CI_PHASES]
+    last_sign = ci[L.CI_LAST_SIGN]
+    seg_clip = ci[L.CI_SEG_CLIP]
+    seg_activity = ci[L.CI_SEG_ACTIVITY]
+    pots = ci[L.CI_POTS]
+    pot1_end = ci[L.CI_POT1_END]
+    pot2_onset = ci[L.CI_POT2_ONSET]
+    last_end = ci[L.CI_LAST_END]
+    clip_hold = p[L.P_CLIP_HOLD]
+    activity_min = p[L.P_ACTIVITY_MIN]
+    merge_gap = p[L.P_MERGE_GAP]
     for t in range(n_samples):
         # Room for everything one sample can decide: every pending event and an episode.
         if gi[L.G_NOUT] + L.PENDING_CAPACITY + 2 > out_capacity:
@@ -713,14 +747,15 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             y_now[c] = raw_now[c]
         for s in range(n_bp):
             _sos_section_all(sos_bp, s, zi, y_now, n_ch)
+        # Mains meters (Goertzel at both candidate frequencies).
         for c in range(n_ch):
-            v = y_now[c]
-            g = v + c0 * cf[L.CF_G0_S1, c] - cf[L.CF_G0_S2, c]
-            cf[L.CF_G0_S2, c] = cf[L.CF_G0_S1, c]
-            cf[L.CF_G0_S1, c] = g
-            g = v + c1 * cf[L.CF_G1_S1, c] - cf[L.CF_G1_S2, c]
-            cf[L.CF_G1_S2, c] = cf[L.CF_G1_S1, c]
-            cf[L.CF_G1_S1, c] = g
+            g = y_now[c] + c0 * g0_s1[c] - g0_s2[c]
+            g0_s2[c] = g0_s1[c]
+            g0_s1[c] = g
+        for c in range(n_ch):
+            g = y_now[c] + c1 * g1_s1[c] - g1_s2[c]
+            g1_s2[c] = g1_s1[c]
+            g1_s1[c] = g
         fam = gi[L.G_MAINS_FAM]
         if fam >= 0:
             notch = sos_notch[fam]
@@ -771,10 +806,10 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
         if gi[L.G_EP_OPEN]:
             for c in range(n_ch):
                 y = y_now[c]
-                dy = y - cf[L.CF_PREV_Y, c]
-                cf[L.CF_EP_DIFF, c] += dy * dy
-                cf[L.CF_EP_ENERGY, c] += y * y
-                cf[L.CF_EP_MAXABS, c] = max(cf[L.CF_EP_MAXABS, c], abs(y))
+                dy = y - prev_y[c]
+                ep_diff[c] += dy * dy
+                ep_energy[c] += y * y
+                ep_maxabs[c] = max(ep_maxabs[c], abs(y))
         for c in range(n_ch):
             prev_y[c] = y_now[c]
 
@@ -785,83 +820,81 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             busy += 1 if (hist_count[c] >= warm_blocks and (
                 in_seg[c] != 0 or env[c] > t_on[c] or clip_run[c] + 1 >= clip_repeat)) else 0
         for c in range(n_ch if busy > 0 else 0):
-            warm = hist_count[c] >= warm_blocks
-            if not warm:
+            if hist_count[c] < warm_blocks:
                 continue
             # Clipping: a value repeated at the most extreme level seen, far from baseline.
             if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c] \
                     and (raw_now[c] >= raw_hi[c] or raw_now[c] <= raw_lo[c]):
-                ci[L.CI_CLIPPED_SAMPLES, c] += 1
-                ci[L.CI_LAST_CLIP, c] = n
+                clipped_samples[c] += 1
+                last_clip[c] = n
             e = env[c]
             if in_seg[c] == 0 and e <= t_on[c]:
                 continue
             yd = d_now[c]
             lf = lf_band[c]
-            if ci[L.CI_IN_SEG, c] == 0 and e > cf[L.CF_T_ON, c]:
-                ci[L.CI_IN_SEG, c] = 1
-                ci[L.CI_SEG_START, c] = n
-                ci[L.CI_LAST_ABOVE, c] = n
-                ci[L.CI_AMP_FIRST, c] = -1
-                ci[L.CI_AMP_LAST, c] = -1
-                ci[L.CI_PHASES, c] = 0
-                ci[L.CI_LAST_SIGN, c] = 0
-                ci[L.CI_SEG_CLIP, c] = 0
-                ci[L.CI_SEG_ACTIVITY, c] = 0
-                ci[L.CI_POTS, c] = 0
-                ci[L.CI_POT1_END, c] = -1
-                ci[L.CI_POT2_ONSET, c] = -1
-                cf[L.CF_SEG_ABSMAX, c] = 0.0
-                cf[L.CF_SEG_EMAX, c] = e
-                cf[L.CF_SEG_YMAX, c] = yd
-                cf[L.CF_SEG_YMIN, c] = yd
-                cf[L.CF_SEG_ENERGY, c] = 0.0
-                cf[L.CF_SEG_LFMAX, c] = lf
-                cf[L.CF_SEG_LFMIN, c] = lf
-            if ci[L.CI_IN_SEG, c]:
-                if yd > cf[L.CF_SEG_YMAX, c]:
-                    cf[L.CF_SEG_YMAX, c] = yd
-                if yd < cf[L.CF_SEG_YMIN, c]:
-                    cf[L.CF_SEG_YMIN, c] = yd
-                if lf > cf[L.CF_SEG_LFMAX, c]:
-                    cf[L.CF_SEG_LFMAX, c] = lf
-                if lf < cf[L.CF_SEG_LFMIN, c]:
-                    cf[L.CF_SEG_LFMIN, c] = lf
-                cf[L.CF_SEG_ENERGY, c] += yd * yd
-                ay = abs(yd)
-                if ay > cf[L.CF_SEG_ABSMAX, c]:
-                    cf[L.CF_SEG_ABSMAX, c] = ay
-                if ay > max(wave_k * cf[L.CF_FLOOR_RMS, c], edge_frac * cf[L.CF_SEG_ABSMAX, c]):
-                    if ci[L.CI_AMP_FIRST, c] < 0:
-                        ci[L.CI_AMP_FIRST, c] = n
-                        ci[L.CI_POTS, c] = 1
-                    elif n - ci[L.CI_AMP_LAST, c] > pot_gap:
-                        ci[L.CI_POTS, c] += 1
-                        if ci[L.CI_POTS, c] == 2:
-                            ci[L.CI_POT1_END, c] = ci[L.CI_AMP_LAST, c]
-                            ci[L.CI_POT2_ONSET, c] = n
-                    ci[L.CI_AMP_LAST, c] = n
-                    sign = 1 if yd > 0 else -1
-                    if sign != ci[L.CI_LAST_SIGN, c]:
-                        ci[L.CI_PHASES, c] += 1
-                        ci[L.CI_LAST_SIGN, c] = sign
-                if n - ci[L.CI_LAST_CLIP, c] <= p[L.P_CLIP_HOLD]:
-                    ci[L.CI_SEG_CLIP, c] = 1
-                if ci[L.CI_SEG_ACTIVITY, c] and gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
+            if in_seg[c] == 0:
+                in_seg[c] = 1
+                seg_start[c] = n
+                last_above[c] = n
+                amp_first[c] = -1
+                amp_last[c] = -1
+                phases[c] = 0
+                last_sign[c] = 0
+                seg_clip[c] = 0
+                seg_activity[c] = 0
+                pots[c] = 0
+                pot1_end[c] = -1
+                pot2_onset[c] = -1
+                seg_absmax[c] = 0.0
+                seg_emax[c] = e
+                seg_ymax[c] = yd
+                seg_ymin[c] = yd
+                seg_energy[c] = 0.0
+                seg_lfmax[c] = lf
+                seg_lfmin[c] = lf
+            if yd > seg_ymax[c]:
+                seg_ymax[c] = yd
+            if yd < seg_ymin[c]:
+                seg_ymin[c] = yd
+            if lf > seg_lfmax[c]:
+                seg_lfmax[c] = lf
+            if lf < seg_lfmin[c]:
+                seg_lfmin[c] = lf
+            seg_energy[c] += yd * yd
+            ay = abs(yd)
+            if ay > seg_absmax[c]:
+                seg_absmax[c] = ay
+            if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
+                if amp_first[c] < 0:
+                    amp_first[c] = n
+                    pots[c] = 1
+                elif n - amp_last[c] > pot_gap:
+                    pots[c] += 1
+                    if pots[c] == 2:
+                        pot1_end[c] = amp_last[c]
+                        pot2_onset[c] = n
+                amp_last[c] = n
+                sign = 1 if yd > 0 else -1
+                if sign != last_sign[c]:
+                    phases[c] += 1
+                    last_sign[c] = sign
+            if n - last_clip[c] <= clip_hold:
+                seg_clip[c] = 1
+            if seg_activity[c]:
+                if gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
                     any_active_in_episode = True
-                if ci[L.CI_SEG_ACTIVITY, c] == 0 and n - ci[L.CI_SEG_START, c] >= p[L.P_ACTIVITY_MIN] \
-                        and 2.0 * cf[L.CF_SEG_ABSMAX, c] >= _ringing_limit(
-                            ci[L.CI_SEG_START, c] - ci[L.CI_LAST_END, c], cf[L.CF_LAST_PP, c], p, gi):
-                    # A long burst is activity, unless it is the ringing of a large potential.
-                    ci[L.CI_SEG_ACTIVITY, c] = 1
-                    _episode_activity(c, ci[L.CI_SEG_START, c], n, ci, cf, gi)
-                    any_active_in_episode = True
-                if e > cf[L.CF_SEG_EMAX, c]:
-                    cf[L.CF_SEG_EMAX, c] = e
-                if e > max(cf[L.CF_T_OFF, c], seg_end_frac * cf[L.CF_SEG_EMAX, c]):
-                    ci[L.CI_LAST_ABOVE, c] = n
-                elif n - ci[L.CI_LAST_ABOVE, c] > p[L.P_MERGE_GAP]:
-                    _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
+            elif n - seg_start[c] >= activity_min \
+                    and 2.0 * seg_absmax[c] >= _ringing_limit(seg_start[c] - last_end[c], last_pp[c], p, gi):
+                # A long burst is activity, unless it is the ringing of a large potential.
+                seg_activity[c] = 1
+                _episode_activity(c, seg_start[c], n, ci, cf, gi)
+                any_active_in_episode = True
+            if e > seg_emax[c]:
+                seg_emax[c] = e
+            if e > max(t_off[c], seg_end_frac * seg_emax[c]):
+                last_above[c] = n
+            elif n - last_above[c] > merge_gap:
+                _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
         if blk_pos[0] >= noise_block:  # every channel's block ends on the same sample
             for c in range(n_ch):
