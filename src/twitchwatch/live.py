@@ -35,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from twitchwatch._logging import logger
+from twitchwatch.checks import InputLayoutError
 from twitchwatch.engine import DetectorConfig, Event
 from twitchwatch.session import DEFAULT_KEEP_EVENTS, Session, SessionSummary
 from twitchwatch.sinks.event_log import EventCsvWriter
@@ -112,6 +113,10 @@ class _Tap(Source):
     @property
     def warnings(self):
         return self.inner.warnings
+
+    @property
+    def wrap_periods_uv(self):
+        return self.inner.wrap_periods_uv
 
     def close(self):
         pass  # the caller closes the inner source
@@ -223,7 +228,9 @@ class LiveMonitor:
 
         try:
             summary = self.session.run(stop_event=stop_event, progress=tick)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, InputLayoutError):
+            # the input ended in a way we cannot go on from: what is pending is still decided
+            # and written, then the caller hears why
             self.session.finish(stopped_early=True)
             self._tick(force=True)
             raise

@@ -31,6 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
+from twitchwatch.checks import ScaleCheck, WrapUnwrapper, check_layout
 from twitchwatch.engine import EVENT_KINDS, ChannelQuality, Detector, DetectorConfig, Event
 from twitchwatch.sinks.event_log import event_record
 from twitchwatch.sources.base import Source
@@ -42,6 +43,9 @@ DEFAULT_READ_TIMEOUT_S = 0.1
 #: below this much observed signal, rates per minute are rough (DESIGN.md: ~70 s for one twitch
 #: on an array; 2 min gives P(>= 5) ~ 0.95 when twitching is present)
 SHORT_OBSERVATION_S = 120.0
+#: what the unit warning tells people to do ({unit}: the unit the values look like)
+UNIT_ADVICE = ("Declare the unit: --unit {unit} (analyze, replay, live), or in the file itself "
+               "(a CSV column named like 'EMG1 [{unit}]', the channel unit in XDF/EDF/WFDB)")
 SUSTAINED_KINDS = ("cramp", "contraction")
 TWITCH_KIND = "fasciculation"
 ARTIFACT_KIND = "artifact"
@@ -283,6 +287,10 @@ class Session:
             source.name, source.fs_hz, source.channel_labels, self.config.warmup_s, keep_events
         )
         self.summary.warnings.extend(source.warnings)
+        # Checks on the input before the detector (see `twitchwatch.checks`).
+        periods = getattr(source, "wrap_periods_uv", None)
+        self._wrap = WrapUnwrapper(periods, source.channel_labels) if periods else None
+        self._scale = ScaleCheck(source.fs_hz, source.channel_labels, UNIT_ADVICE)
 
     # ---- running ---------------------------------------------------------------------------
     def warm_up(self) -> None:
@@ -323,6 +331,14 @@ class Session:
             raise RuntimeError("this session has finished; start a new one")
         if self._t_start is None:
             self._t_start = self._clock()
+        first = self.detector.samples_processed
+        check_layout(chunk, self.detector.n_channels, self.source.name, first)
+        if self._wrap is not None:
+            chunk = self._wrap.process(chunk, first)
+        if not self._scale.done:
+            self._scale.process(chunk)
+            if self._scale.done:
+                self._add_warnings(self._scale.warnings())
         events = self.detector.process(chunk)
         self.summary.samples = self.detector.samples_processed
         self._dispatch(events)
@@ -336,6 +352,7 @@ class Session:
             return []
         events = self.detector.finish()
         self._dispatch(events)
+        self._scale.finish()
         s = self.summary
         s.samples = self.detector.samples_processed
         if self._t_start is not None:
@@ -343,8 +360,17 @@ class Session:
         s.quality = self.detector.quality() if s.samples else []
         s.stopped_early = stopped_early
         s.finished = True
-        s.warnings.extend(w for w in self._final_warnings() if w not in s.warnings)
+        self._add_warnings(self._final_warnings())
         return events
+
+    def _add_warnings(self, warnings: Iterable[str]) -> None:
+        s = self.summary
+        s.warnings.extend(w for w in warnings if w not in s.warnings)
+
+    @property
+    def wrap_count(self) -> int:
+        """Integer overflow wraps found (and undone) in the input so far."""
+        return 0 if self._wrap is None else self._wrap.total_wraps
 
     def _dispatch(self, events: list[Event]) -> None:
         for event in events:
@@ -356,15 +382,18 @@ class Session:
 
     def _final_warnings(self) -> list[str]:
         s = self.summary
-        out = []
+        out = list(self.source.warnings)  # readers may learn things while reading (a cut end)
         if s.samples == 0:
-            return ["no samples: the recording is empty"]
+            return out + ["no samples: the recording is empty"]
         if s.duration_s <= s.warmup_s:
             out.append(f"only {s.duration_s:.1f} s of signal: the detector needs {s.warmup_s:g} s "
                        "to learn the noise before it reports events; record longer")
         elif s.observed_s < SHORT_OBSERVATION_S:
             out.append(f"{s.observed_s:.0f} s observed after the warm-up: twitch rates from less "
                        f"than {SHORT_OBSERVATION_S / 60:g} min are rough")
+        if self._wrap is not None:
+            out.extend(self._wrap.warnings())
+        out.extend(self._scale.warnings())
         if self.detector.nonfinite_samples:
             out.append(f"{self.detector.nonfinite_samples} non-finite samples (NaN/Inf) were "
                        "replaced by 0 µV")

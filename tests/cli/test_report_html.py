@@ -129,8 +129,8 @@ def test_a_session_by_id_and_the_default_file_name(capsys, db, tmp_path, monkeyp
 
 @pytest.mark.parametrize("argv, code, message", [
     (["99"], EXIT_DATA_ERROR, "no session 99 in"),
-    ([], EXIT_DATA_ERROR, "give a SESSION_ID or --last"),
-    (["1", "--last"], EXIT_DATA_ERROR, "give a SESSION_ID or --last"),
+    ([], EXIT_USAGE, "give a SESSION_ID or --last"),
+    (["1", "--last"], EXIT_USAGE, "give a SESSION_ID or --last"),
     (["x"], EXIT_USAGE, "a session id is a whole number"),
     (["1", "--out", "r.pdf"], EXIT_USAGE, "--out must end in .html"),
 ])

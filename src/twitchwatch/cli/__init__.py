@@ -23,11 +23,15 @@ EXIT_INTERRUPTED = 130
 # registers its own command name (report_html registers "report": cli/report.py is the shared
 # text-summary helper, not a command).
 SUBCOMMANDS = ["demo", "simulate", "analyze", "replay", "streams", "live", "strength", "history",
-               "report_html", "gui"]
+               "report_html", "gui", "bench"]
 
 
 class UserError(Exception):
     """A problem the user can fix (bad file, bad value); printed without a traceback."""
+
+
+class UsageError(Exception):
+    """Arguments that do not go together (argparse cannot say it): exit code 2, like argparse."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"twitchwatch {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR
+    except UsageError as exc:
+        print(f"twitchwatch {args.command}: error: {exc}; see twitchwatch {args.command} --help",
+              file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("\ninterrupted; everything written so far is on disk.", file=sys.stderr)
         return EXIT_INTERRUPTED

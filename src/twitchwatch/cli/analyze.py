@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from twitchwatch.cli.arguments import sampling_rate as fs_arg
+from twitchwatch.cli.arguments import file_unit
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE, __version__, logger
 from twitchwatch.assess import CONTEXT_TAGS, RED_FLAG_SYMPTOMS, STATUSES, format_assessment
@@ -117,6 +118,10 @@ def add_parser(subparsers):
     p.add_argument("--fs", type=fs_arg, metavar="HZ",
                    help="sampling rate in Hz, for files that do not state one (CSV without a "
                    "time column); checked against the file's rate where it has one")
+    p.add_argument("--unit", type=file_unit, metavar="V|mV|uV",
+                   help="the unit the values are really in, overriding what the files declare "
+                   "(the default: the declared unit, microvolts where none is declared); a "
+                   "warning suggests it when the amplitudes do not look like microvolts")
     p.add_argument("--stream", metavar="NAME",
                    help="XDF stream to analyse, by name or type, when a file has several "
                    "(default: the file's one EMG/ExG/EEG signal stream)")
@@ -189,7 +194,8 @@ def _isatty(stream) -> bool:
 def analyze_file(path: str, args, writer: EventCsvWriter | None) -> SessionSummary:
     """Run one file through a Session; raise FileFailed with a message naming the file."""
     try:
-        source = FileSource(path, fs_hz=args.fs, stream=args.stream, block_samples=args.chunk_samples)
+        source = FileSource(path, fs_hz=args.fs, stream=args.stream, block_samples=args.chunk_samples,
+                            unit=getattr(args, "unit", None))
     except ValueError as exc:  # RecordingError: the message names the file and what to do
         raise FileFailed(str(exc)) from None
     except OSError as exc:

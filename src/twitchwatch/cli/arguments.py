@@ -36,3 +36,34 @@ def sampling_rate(value: str) -> float:
     if not math.isfinite(x) or x <= 0:
         raise argparse.ArgumentTypeError(f"sampling rate must be a finite number > 0 Hz, got {value}")
     return x
+
+
+#: what --unit accepts for files (the live command also takes "counts", with --uv-per-count)
+FILE_UNITS = ("V", "mV", "uV")
+
+
+def file_unit(value: str) -> str:
+    """A voltage unit for --unit on files: V, mV or uV (µV also accepted), any case."""
+    key = value.strip().lower().replace("µ", "u").replace("μ", "u")
+    for unit in FILE_UNITS:
+        if key == unit.lower():
+            return unit
+    raise argparse.ArgumentTypeError(
+        f"unit must be one of {', '.join(FILE_UNITS)} (the unit the file's values are really "
+        f"in), got {value!r}")
+
+
+#: what live --unit accepts
+LIVE_UNITS = (*FILE_UNITS, "counts")
+
+
+def live_unit(value: str) -> str:
+    """A unit for live --unit: V, mV, uV or counts (then --uv-per-count gives the scale)."""
+    if value.strip().lower() == "counts":
+        return "counts"
+    try:
+        return file_unit(value)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"unit must be one of {', '.join(LIVE_UNITS)} (counts needs --uv-per-count), "
+            f"got {value!r}") from None

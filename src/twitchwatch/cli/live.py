@@ -23,6 +23,8 @@ from pathlib import Path
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, UserError
+from twitchwatch.checks import InputLayoutError
+from twitchwatch.cli.arguments import live_unit
 from twitchwatch.cli.demo import DEFAULT_HEIGHT, DEFAULT_WIDTH, LOG_REFRESH_S, TTY_REFRESH_S, \
     _fit, _isatty, activity_text, event_line
 from twitchwatch.cli.assessment import add_status_arguments, assess_summary, open_store
@@ -116,7 +118,7 @@ def add_parser(subparsers):
     sel.add_argument("--resolve-timeout", type=_seconds("resolve timeout", 600.0),
                      default=DEFAULT_RESOLVE_TIMEOUT_S, metavar="S",
                      help=f"how long to look for it at start (default: {DEFAULT_RESOLVE_TIMEOUT_S:g} s)")
-    sel.add_argument("--unit", metavar="UNIT",
+    sel.add_argument("--unit", metavar="UNIT", type=live_unit,
                      help="the unit of the values, overriding what the stream declares (V, mV, uV, counts)")
     sel.add_argument("--uv-per-count", type=_scale, metavar="X",
                      help="microvolts per count, for streams of raw converter counts")
@@ -365,6 +367,7 @@ def run(args) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             handlers[sig] = signal.signal(sig, on_signal)
     source = monitor = None
+    layout_error = None
     try:
         if MIN_FS_HZ <= desc.nominal_srate <= MAX_FS_HZ and desc.channel_count > 0:
             # compile before connecting, so that no backlog piles up in the inlet meanwhile
@@ -405,6 +408,8 @@ def run(args) -> int:
             monitor.run(stop_event=stop, progress=progress)
         except KeyboardInterrupt:
             interrupted = True
+        except InputLayoutError as exc:  # the sensor came back with another layout
+            layout_error = exc
         screen.draw()
         summary = monitor.summary
         health = monitor.health()
@@ -435,4 +440,6 @@ def run(args) -> int:
     if written:
         print("wrote " + " and ".join(written), file=out)
     print(NOT_A_DIAGNOSTIC_DEVICE, file=out, flush=True)
+    if layout_error is not None:
+        raise UserError(f"{layout_error} (the summary above covers what came before)")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK

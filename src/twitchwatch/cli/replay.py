@@ -20,6 +20,7 @@ import numpy as np
 
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
+from twitchwatch.cli.arguments import file_unit
 from twitchwatch.cli.arguments import sampling_rate as fs_arg
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch.cli.analyze import (
@@ -127,6 +128,8 @@ def add_parser(subparsers):
                    help="write every detected event to this CSV (the columns of `analyze`)")
     p.add_argument("--summary-out", type=suffix_arg(".json", "--summary-out"), metavar="SUMMARY.json",
                    help="write the summary to this JSON file (the format of `analyze`)")
+    p.add_argument("--unit", type=file_unit, metavar="V|mV|uV",
+                   help="the unit the values are really in, overriding what the file declares")
     p.add_argument("--fs", type=fs_arg, metavar="HZ",
                    help="sampling rate in Hz, for files that do not state one (CSV without a time "
                    "column, PhysioNet text without its .hea); checked against the file's otherwise")
@@ -210,6 +213,7 @@ def _open(args, paced: bool, stop: threading.Event, clock) -> ReplaySource:
             args.file, fs_hz=args.fs, stream=args.stream, realtime=paced,
             speed=args.speed or 1.0, start_s=args.start, end_s=args.end, loop=args.loop,
             block_s=PACED_BLOCK_S, read_block_samples=args.chunk_samples, stop=stop, clock=clock,
+            unit=getattr(args, "unit", None),
         )
     except ValueError as exc:  # RecordingError included: the message names the file
         msg = str(exc)

@@ -17,7 +17,7 @@ from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE, __version__
 from twitchwatch.assess import RED_FLAG_SYMPTOMS, CONTEXT_TAGS
 from twitchwatch.assess.strength import StrengthTrend
 from twitchwatch.assess.trends import judged, strength_trends
-from twitchwatch.cli import UserError
+from twitchwatch.cli import UsageError, UserError
 from twitchwatch.cli.assessment import HISTORY_HELP, database_errors, open_store
 from twitchwatch.cli.history import local_time, mmss
 
@@ -260,7 +260,7 @@ written {_e(datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M"))}
 
 def run(args) -> int:
     if (args.session is None) == (not args.last):
-        raise UserError("give a SESSION_ID or --last (one of them)")
+        raise UsageError("give a SESSION_ID or --last (one of them)")
     with open_store(args.db, must_exist=True) as store, database_errors(store.path):
         sid = store.last_session_id() if args.last else args.session
         if sid is None:

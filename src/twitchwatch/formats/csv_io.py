@@ -74,6 +74,17 @@ class CsvRecording(Recording):
 
     def _iter_raw(self, chunk_samples: int) -> Iterator[np.ndarray]:
         for lines, numbers in _blocks(self.path, self._layout.data_line, chunk_samples):
+            last = lines[-1]
+            if _cut_off(last, self._layout):
+                # a file cut off mid-row (a crash while writing): keep every complete row
+                note = (f"the last line ({numbers[-1]}) is cut off ({last.strip()[:40]!r}): "
+                        "the file was truncated; it is left out, the rows before it are kept")
+                if note not in self._info.warnings:
+                    self._info.warnings.append(note)
+                    logger.warning("%s: %s", self.path, note)
+                lines, numbers = lines[:-1], numbers[:-1]
+                if not lines:
+                    continue
             yield _parse_block(lines, numbers, self._layout, str(self.path))[1]
 
 
@@ -92,6 +103,11 @@ def _blocks(path: Path, first_line: int, rows: int) -> Iterator[tuple[list[str],
                 lines, numbers = [], []
         if lines:
             yield lines, numbers
+
+
+def _cut_off(line: str, layout: CsvLayout) -> bool:
+    """The file's last line, ended by the end of the file instead of a newline, short of fields."""
+    return not line.endswith("\n") and _field_count(line, layout.delimiter) != layout.n_fields
 
 
 def _field_count(line: str, delimiter: str | None) -> int:
@@ -172,6 +188,21 @@ def _read_head(path: Path, where: str) -> tuple[list[str], str, int, list[str], 
     return comments, first_line, first_no, lines, numbers
 
 
+def _time_oddities(steps: np.ndarray, step: float, label: str, warnings: list[str]) -> None:
+    """Duplicate, backward and jumping stamps in the time column (of the rows read at open):
+    said, not repaired — rows are samples, the time column only gives the rate."""
+    dup = int(np.sum(steps == 0))
+    back = int(np.sum(steps < 0))
+    jumps = int(np.sum(steps > 2.5 * step))
+    if dup or back or jumps:
+        parts = [f"{n} {what}" for n, what in ((dup, "duplicate"), (back, "backward"),
+                                                (jumps, "jumping (> 2.5 steps)")) if n]
+        warnings.append(
+            f"time column {label!r}: {', '.join(parts)} time stamps in the first {len(steps) + 1} "
+            f"rows; rows are taken as consecutive samples at {1.0 / step:g} Hz (no gap is "
+            "filled, no row reordered)")
+
+
 def _rate(
     layout: CsvLayout, t: np.ndarray | None, fs_hz: float | None, warnings: list[str], where: str
 ) -> float:
@@ -204,6 +235,7 @@ def _rate(
         )
     estimated = round_rate(1.0 / step)
     check_rate_agrees(estimated, fs_hz, f"time column {layout.time_label!r} (median step)", where)
+    _time_oddities(steps, step, layout.time_label, warnings)
     if fs_hz is None and estimated < 1.0:
         warnings.append(
             f"time column {layout.time_label!r} gives {estimated:.3g} Hz: is it in seconds? "
@@ -254,6 +286,8 @@ def open_csv(path: Path, fs_hz: float | None = None, stream: str | None = None) 
             [first_line, *lines[: CSV_FS_ESTIMATE_ROWS - 1]],
             [first_no, *numbers[: CSV_FS_ESTIMATE_ROWS - 1]],
         )
+    if lines and _cut_off(lines[-1], layout):  # judged when iterating; the rate needs full rows
+        lines, numbers = lines[:-1], numbers[:-1]
     if not lines:
         raise RecordingError(f"{where}: no data rows after the header (line {first_no})")
     t, _ = _parse_block(lines, numbers, layout, where)

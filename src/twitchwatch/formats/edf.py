@@ -207,6 +207,8 @@ def _open(path: Path, edf, is_bdf: bool, fs_hz: float | None, stream: str | None
         stream_type="BDF" if is_bdf else "EDF",
         markers=markers,
         warnings=warnings,
+        # 16-bit (EDF) or 24-bit (BDF) integers: an exporter's overflow wraps by the full range
+        wrap_periods_uv=[2.0 ** (24 if is_bdf else 16) * abs(g) * sc for (g, _), sc in zip(cal, scales)],
     )
     logger.info("%s: %d of %d signals, %g Hz, %d samples, %d markers (%.2f s)", where, len(chosen),
                 len(specs), fs, n_samples, len(markers), time.monotonic() - t_start)

@@ -45,6 +45,9 @@ class RecordingInfo:
     stream_type: str
     markers: list[Marker] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: per channel, the full range in µV of the integer the values are stored in (an overflow
+    #: wraps by this much), or None where not known or stored as floats; None: all floats
+    wrap_periods_uv: list[float | None] | None = None
 
     @property
     def n_channels(self) -> int:
@@ -77,6 +80,8 @@ class Recording:
     stream_type = property(lambda self: self._info.stream_type)
     markers = property(lambda self: list(self._info.markers))
     warnings = property(lambda self: list(self._info.warnings))
+    wrap_periods_uv = property(lambda self: None if self._info.wrap_periods_uv is None
+                               else list(self._info.wrap_periods_uv))
     closed = property(lambda self: self._closed)
 
     def __repr__(self) -> str:
@@ -101,6 +106,23 @@ class Recording:
         for raw in self._iter_raw(int(chunk_samples)):
             self._check_open()
             yield self._to_microvolts(raw)
+
+    def override_unit(self, unit: str | None) -> None:
+        """Take every channel's values as ``unit`` (V, mV, uV...) instead of what the file
+        declares: for files whose declared (or missing) unit is wrong. None changes nothing."""
+        if unit is None:
+            return
+        scale = unit_scale_to_uv(unit, f"{self.path}: --unit")
+        if not (unit or "").strip():
+            raise RecordingError(f"{self.path}: --unit must name a unit; accepted: {ACCEPTED_UNITS_TEXT}")
+        info = self._info
+        if info.wrap_periods_uv is not None:
+            info.wrap_periods_uv = [None if p is None else p / old * scale
+                                    for p, old in zip(info.wrap_periods_uv, self._scales)]
+        info.units_in = [unit] * info.n_channels
+        info.warnings = [w for w in info.warnings if NO_UNIT_WARNING not in w]
+        self._scales = np.full(info.n_channels, scale, np.float64)
+        self._identity = scale == 1.0
 
     def _to_microvolts(self, raw: np.ndarray) -> np.ndarray:
         if self._identity:

@@ -107,6 +107,9 @@ def open_recording(
         raise RecordingError(f"{where}: is a directory; pass a recording file") from None
     except OSError as exc:
         raise RecordingError(f"{where}: cannot open ({exc.strerror or exc})") from None
+    if not head:
+        raise RecordingError(f"{where}: the file is empty (0 bytes); nothing to analyse — was "
+                             "the recording or the copy interrupted?")
     entry = choose_reader(path, head)
     if entry.open is None:
         raise RecordingError(

@@ -149,6 +149,25 @@ def _header_specs(header, where: str) -> list[SignalSpec]:
     ]
 
 
+#: WFDB signal formats -> bits of the stored integer (format 8 stores first differences, 32 and
+#: FLAC cannot be said to wrap at a range worth checking: not listed)
+_WFDB_FORMAT_BITS = {"16": 16, "61": 16, "80": 8, "160": 16, "212": 12, "24": 24, "310": 10,
+                     "311": 10}
+
+
+def wrap_periods_uv(header, indices: list[int], scales_to_uv: list[float]) -> list[float | None]:
+    """Per chosen signal, the stored integer's full range in µV (2**bits / gain, in µV): an
+    overflow in the file wraps the physical value by this much. None where not known."""
+    fmts = list(getattr(header, "fmt", None) or [])
+    gains = list(getattr(header, "adc_gain", None) or [])
+    out: list[float | None] = []
+    for i, scale in zip(indices, scales_to_uv):
+        bits = _WFDB_FORMAT_BITS.get(str(fmts[i])) if i < len(fmts) else None
+        gain = float(gains[i]) if i < len(gains) and gains[i] else 0.0
+        out.append(2.0 ** bits / gain * scale if bits and gain > 0 and np.isfinite(gain) else None)
+    return out
+
+
 class WfdbRecording(Recording):
     """Chosen signals of a WFDB record; each chunk is one ``rdrecord(sampfrom, sampto)``."""
 
@@ -215,6 +234,7 @@ def open_wfdb(path: Path, fs_hz: float | None = None, stream: str | None = None)
     info = RecordingInfo(
         path=path, fs_hz=fs, channel_labels=labels, units_in=units, n_samples=n_frames * spf,
         stream_name=str(header.record_name), stream_type="WFDB", markers=[], warnings=warnings,
+        wrap_periods_uv=wrap_periods_uv(header, [s.index for s in chosen], scales),
     )
     rec = WfdbRecording(info, scales, _record_name(hea), [s.index for s in chosen], spf, n_frames)
     rec.read_frames(0, 1)  # a missing or unreadable signal file fails now, not mid-run
@@ -442,6 +462,9 @@ def open_physionet_text(path: Path, fs_hz: float | None = None,
     info = RecordingInfo(
         path=path, fs_hz=fs, channel_labels=labels, units_in=units, n_samples=scan.rows,
         stream_name=path.stem, stream_type="PhysioNet text", markers=[], warnings=warnings,
+        # a text export of a 16-bit record keeps the record's wraps: its header tells the range
+        wrap_periods_uv=(wrap_periods_uv(header, [s.index for s in chosen], scales)
+                         if header is not None else None),
     )
     logger.info("%s: PhysioNet text, %d ch, %g Hz, %d rows, %d repaired lines (%.2f s)", where,
                 len(labels), fs, scan.rows, len(repaired), time.monotonic() - t_start)

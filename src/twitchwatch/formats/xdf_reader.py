@@ -315,6 +315,14 @@ def _markers(marker_streams: list[tuple[XdfStream, dict]], t0: float) -> list[Ma
     return out
 
 
+def _wrap_periods(dtype: np.dtype, scales: list[float]) -> list[float | None] | None:
+    """Small integer streams (int8, int16) can carry overflow wraps: their full range in µV."""
+    if dtype not in (np.int8, np.int16):
+        return None
+    span = 2.0 ** (8 * np.dtype(dtype).itemsize)
+    return [span * s for s in scales]
+
+
 def open_xdf(path: Path, fs_hz: float | None = None, stream: str | None = None) -> XdfRecording:
     """Open an XDF (or gzip-compressed .xdfz) file; see the module docstring for the rules."""
     where = str(path)
@@ -367,6 +375,7 @@ def open_xdf(path: Path, fs_hz: float | None = None, stream: str | None = None) 
         stream_type=signal.type,
         markers=markers,
         warnings=warnings,
+        wrap_periods_uv=_wrap_periods(data.dtype, scales),
     )
     logger.info(
         "%s: stream %r, %d ch, %g Hz, %d samples, %d markers (%.2f s)",

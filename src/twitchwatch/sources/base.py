@@ -68,6 +68,12 @@ class Source(ABC):
         return min(1.0, self.samples_read / n)
 
     @property
+    def wrap_periods_uv(self) -> list[float | None] | None:
+        """Per channel, the full range (µV) of the integer the values were stored in, where an
+        overflow could wrap them (16-bit files and streams); None when stored as floats."""
+        return None
+
+    @property
     def warnings(self) -> list[str]:
         """Things the user should know about the input (missing units, assumed rates...)."""
         return []

@@ -24,18 +24,23 @@ class FileSource(Source):
 
     ``fs_hz``: the sampling rate where the file has none (CSV without a time column), checked
     against the file's otherwise. ``stream``: an XDF stream's name or type. ``name`` defaults to
-    the path as given. Raises `RecordingError` when the file cannot be opened as asked.
+    the path as given. ``unit``: take the values in this unit whatever the file declares. Raises `RecordingError` when the file cannot be opened as asked.
     """
 
     realtime = False
 
     def __init__(self, path: str | os.PathLike, fs_hz: float | None = None,
                  stream: str | None = None, *, block_samples: int = DEFAULT_BLOCK_SAMPLES,
-                 name: str | None = None) -> None:
+                 name: str | None = None, unit: str | None = None) -> None:
         self.path = Path(path)
         self._block_samples = check_max_samples(block_samples)
         self._recording = open_recording(path, fs_hz=fs_hz, stream=stream)
         rec = self._recording
+        try:
+            rec.override_unit(unit)
+        except RecordingError:
+            rec.close()
+            raise
         self.fs_hz = float(rec.fs_hz)
         self.n_channels = int(rec.n_channels)
         self.channel_labels = list(rec.channel_labels)
@@ -54,6 +59,10 @@ class FileSource(Source):
     @property
     def warnings(self) -> list[str]:
         return list(self._recording.warnings)
+
+    @property
+    def wrap_periods_uv(self) -> list[float | None] | None:
+        return self._recording.wrap_periods_uv
 
     @property
     def markers(self) -> list[Marker]:

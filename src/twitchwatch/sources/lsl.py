@@ -33,6 +33,7 @@ called from ``read``, in the reading thread, and must be quick.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import inspect
 import math
 import threading
@@ -45,6 +46,7 @@ from pylsl.util import LostError
 from pylsl.util import TimeoutError as LslTimeout
 
 from twitchwatch._logging import logger
+from twitchwatch.checks import InputLayoutError
 from twitchwatch.sources.base import Source, check_max_samples
 from twitchwatch.sources.lsl_discovery import find_one, predicate
 from twitchwatch.sources.lsl_health import (
@@ -90,6 +92,10 @@ MAX_ANCHORS = 7 * 24 * 3600
 KEEP_GAPS = 100
 
 _PULL_AS_NUMPY = "as_numpy" in inspect.signature(pylsl.StreamInlet.pull_chunk).parameters
+
+
+class StreamLayoutChanged(InputLayoutError):
+    """The stream came back (same source_id) with another channel count, rate or format."""
 
 
 class LslListener:
@@ -236,6 +242,7 @@ class LslSource(Source):
         self._state = StreamState.CONNECTING
         self._state_since = self._started
         self._gave_up = False
+        self._layout_error: StreamLayoutChanged | None = None
         self._kick_time_correction()
         logger.info("connected to LSL stream %s", full.short())
 
@@ -278,6 +285,8 @@ class LslSource(Source):
             return None
         if self._gave_up:
             return None
+        if self._layout_error is not None:
+            raise self._layout_error
         end = self._clock() + max(0.0, float(timeout_s))
         n_max = min(max_samples, MAX_PULL_SAMPLES)
         while True:
@@ -291,6 +300,8 @@ class LslSource(Source):
                 pass
             now = self._clock()
             self._watch(now)
+            if self._layout_error is not None:
+                raise self._layout_error
             if self.stop_event.is_set() or self._closed:
                 self._set_state(StreamState.STOPPED, now)
                 return None
@@ -472,8 +483,10 @@ class LslSource(Source):
     def _start_searching(self, now: float, reason: str) -> None:
         d = self.description
         if d.source_id:
-            self._resolver = pylsl.ContinuousResolver(prop="source_id", value=d.source_id,
-                                                      forget_after=RESOLVER_FORGET_S)
+            # by source_id, or by name and type: a sensor may come back under a new source_id
+            pred = (f"({predicate(source_id=d.source_id)}) or "
+                    f"({predicate(name=d.name, type=d.type or None)})")
+            self._resolver = pylsl.ContinuousResolver(pred=pred, forget_after=RESOLVER_FORGET_S)
         else:
             pred = predicate(name=d.name, type=d.type, channel_count=d.channel_count,
                              hostname=d.hostname or None)
@@ -498,13 +511,30 @@ class LslSource(Source):
             if uid == self._lost_uid and self._lost_at is not None \
                     and now - self._lost_at < RESOLVER_FORGET_S + 0.5:
                 continue  # the resolver still remembers the outlet that went away
+            same_sid = bool(d.source_id) and info.source_id() == d.source_id
             if (info.channel_count() != d.channel_count or info.nominal_srate() != d.nominal_srate
                     or describe(info).format != d.format):
+                layout = (f"{info.channel_count()} ch {describe(info).format} at "
+                          f"{info.nominal_srate():g} Hz instead of {d.channel_count} ch {d.format} at "
+                          f"{d.nominal_srate:g} Hz")
+                if same_sid:
+                    # the sensor is back but its samples no longer mean what they meant: the
+                    # detector cannot go on, and guessing a mapping would misalign channels
+                    self._layout_error = StreamLayoutChanged(
+                        f"LSL stream {d.name!r} (source_id {d.source_id!r}) came back with {layout}; "
+                        "the monitor cannot continue with another layout. Everything up to the "
+                        "dropout is saved; start `twitchwatch live` again to monitor it")
+                    logger.error("%s: %s", self.name, self._layout_error)
+                    return
                 with self._lock:
-                    self._note = (f"a stream with the same source_id came back with a different "
-                                  f"layout ({info.channel_count()} ch, {info.nominal_srate():g} Hz); "
-                                  "ignored: restart the monitor for it")
+                    self._note = (f"a stream named {info.name()!r} appeared with {layout}; ignored "
+                                  "(another sensor?)")
                 continue
+            new_sid = ""
+            if d.source_id and not same_sid:
+                # same name, type and layout under a new source_id: most likely the same sensor
+                # restarted (some senders make up a source_id per session); said loudly below
+                new_sid = info.source_id()
             try:
                 inlet = pylsl.StreamInlet(info, max_buflen=self.max_buffer_s, recover=False)
                 inlet.open_stream(timeout=OPEN_TIMEOUT_S)
@@ -518,6 +548,13 @@ class LslSource(Source):
                 except Exception:  # noqa: BLE001
                     logger.debug("closing the old inlet failed", exc_info=True)
             self._uid = uid
+            if new_sid:
+                msg = (f"LSL stream {d.name!r} came back with source_id {new_sid!r} instead of "
+                       f"{d.source_id!r} (same name, type and layout): reconnected; check that it "
+                       "is the same sensor")
+                self._warnings.append(msg)
+                logger.warning("%s: %s", self.name, msg)
+                self.description = dataclasses.replace(d, source_id=new_sid, uid=uid)
             self._link_broken = False
             self._kick_time_correction()
             self._bridge_pending = True
@@ -590,6 +627,13 @@ class LslSource(Source):
     @property
     def warnings(self) -> list[str]:
         return list(self._warnings)
+
+    @property
+    def wrap_periods_uv(self) -> list[float | None] | None:
+        """int8/int16 streams can carry a sender's overflow wraps: their full range in µV."""
+        if self._dtype not in (np.int8, np.int16):
+            return None
+        return [2.0 ** (8 * self._dtype.itemsize) * float(s) for s in self.scales_to_uv]
 
     @property
     def gaps(self) -> list[Gap]:

@@ -75,6 +75,7 @@ class ReplaySource(Source):
     wait : ``wait(seconds) -> bool``, True when stopped (default ``stop.wait``).
     on_chunk : see `ChunkHook`; also settable later as the ``on_chunk`` attribute.
     name : for people and logs (default: the path as given).
+    unit : take the values in this unit (V, mV, uV) whatever the file declares.
     """
 
     def __init__(
@@ -95,6 +96,7 @@ class ReplaySource(Source):
         wait: Callable[[float], bool] | None = None,
         on_chunk: ChunkHook | None = None,
         name: str | None = None,
+        unit: str | None = None,
     ) -> None:
         speed = float(speed)
         if not math.isfinite(speed) or speed <= 0:
@@ -111,6 +113,7 @@ class ReplaySource(Source):
         self._recording: Recording = open_recording(path, fs_hz=fs_hz, stream=stream)
         rec = self._recording
         try:
+            rec.override_unit(unit)
             self.fs_hz = float(rec.fs_hz)
             self.n_channels = int(rec.n_channels)
             self.channel_labels = list(rec.channel_labels)
@@ -178,6 +181,10 @@ class ReplaySource(Source):
     @property
     def warnings(self) -> list[str]:
         return list(self._recording.warnings)
+
+    @property
+    def wrap_periods_uv(self) -> list[float | None] | None:
+        return self._recording.wrap_periods_uv
 
     @property
     def markers(self) -> list[Marker]:
