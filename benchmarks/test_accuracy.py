@@ -3,16 +3,17 @@
 import json
 from pathlib import Path
 
-import accuracy
+from twitchwatch.benchmarking import accuracy
 
 RESULTS = Path(__file__).with_name("results")
 
 
-def test_accuracy_table(benchmark):
+def test_accuracy_table(benchmark, summary):
     result = benchmark.pedantic(accuracy.run, rounds=1, iterations=1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "accuracy.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     (RESULTS / "accuracy.md").write_text(accuracy.markdown(result), encoding="utf-8")
+    summary["accuracy"] = {"file": "results/accuracy.json", "scenarios": result["scenarios"]}
     sweep = {(r["fs_hz"], r["noise_uv_rms"]): r for r in result["sweep_rest_benign"]}
     benchmark.extra_info["sweep_f1"] = {f"{fs:.0f}Hz/{noise:g}uV": r["f1"] for (fs, noise), r in sweep.items()}
     ecg = result["scenarios"]["ecg-contaminated"]

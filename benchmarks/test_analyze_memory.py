@@ -39,28 +39,29 @@ def hour_csv(tmp_path_factory) -> Path:
     return path
 
 
-def test_analyze_one_hour_peak_memory(benchmark, hour_csv, tmp_path):
-    summary = tmp_path / "summary.json"
+def test_analyze_one_hour_peak_memory(benchmark, hour_csv, tmp_path, summary):
+    summary_path = tmp_path / "summary.json"
     code = (
         "import sys\n"
         "from twitchwatch.cli import main\n"
-        f"rc = main(['analyze', {str(hour_csv)!r}, '--summary-out', {str(summary)!r}, '--quiet', '--no-history'])\n"
+        f"rc = main(['analyze', {str(hour_csv)!r}, '--summary-out', {str(summary_path)!r}, '--quiet', '--no-history'])\n"
         # VmHWM is this process's own peak; ru_maxrss would carry the parent's over exec().
-        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-        "print('PEAK_KB', hwm)\n"
+        "from twitchwatch.benchmarking.probe import memory_mb\n"
+        "print('PEAK_MB', memory_mb()['peak_rss_mb'])\n"
         "sys.exit(rc)\n"
     )
 
     def run():
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        peak_mb = int(out.stdout.split("PEAK_KB")[1].split()[0]) / 1024
+        peak_mb = float(out.stdout.split("PEAK_MB")[1].split()[0])
         return time.perf_counter() - t0, peak_mb
 
     wall_s, peak_mb = benchmark.pedantic(run, rounds=1, iterations=1)
-    duration_s = json.loads(summary.read_text())["recordings"][0]["duration_s"]
+    duration_s = json.loads(summary_path.read_text())["recordings"][0]["duration_s"]
     benchmark.extra_info.update({"wall_s": wall_s, "peak_memory_mb": peak_mb, "recording_s": duration_s,
                                  "x_real_time": duration_s / wall_s, "file_mb": hour_csv.stat().st_size / 1e6})
+    summary["analyze_one_hour_csv"] = dict(benchmark.extra_info)
     print(f"analyze 1 h x 8 ch @ 2 kHz CSV ({hour_csv.stat().st_size / 1e6:.0f} MB): "
           f"{wall_s:.1f} s wall ({duration_s / wall_s:.0f}x real time), peak memory {peak_mb:.0f} MB")
     assert duration_s == pytest.approx(HOURS * 3600, rel=1e-6)
