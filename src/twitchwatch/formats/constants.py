@@ -63,6 +63,17 @@ candidate resets (a corrupt file) reset handling is switched off, with a warning
 XDF_MAX_CHANNELS = 65536
 """A stream header declaring more channels than this is treated as corrupt."""
 
+XDF_STREAM_MIN_FILE_BYTES = 256 * 1024 * 1024
+"""XDF files at least this big (uncompressed on disk) are streamed chunk by chunk in constant
+memory (`xdf_stream`); smaller ones are loaded whole by pyxdf, the reference path."""
+
+XDF_STREAM_MAX_CHUNK_BYTES = 64 * 1024 * 1024
+"""The streaming reader holds one chunk at a time; a chunk claiming more than this (LabRecorder's
+are kilobytes) is dropped as damaged rather than allowed to take the memory of the file."""
+
+XDF_STREAM_READ_BLOCK_BYTES = 1024 * 1024
+"""Read buffer of the streaming reader, and the block size of its Boundary search."""
+
 # --- XDF writing --------------------------------------------------------------------------------
 XDF_FSYNC_INTERVAL_S = 1.0
 """Chunks reach the OS on every write; the writer also fsyncs at most this often while writing."""

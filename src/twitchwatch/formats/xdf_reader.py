@@ -1,7 +1,11 @@
 """Read the signal stream (and the marker streams) of an XDF file, via pyxdf.
 
-pyxdf loads a file whole; that is acceptable for XDF. Before it runs, `scan_xdf` checks the chunk
-structure and hands pyxdf only chunks it can parse exactly, so a damaged file gives either its
+pyxdf loads a file whole, so files of `XDF_STREAM_MIN_FILE_BYTES` (256 MB) or more are read chunk
+by chunk in constant memory by `xdf_stream` instead, with the same rules below (and a few
+documented simplifications); this module stays the reference for them.
+
+Before pyxdf runs, `scan_xdf` checks the chunk structure and hands pyxdf only chunks it can parse
+exactly, so a damaged file gives either its
 intact part (with a warning) or a `RecordingError`, and loading stays within a time budget
 (`XDF_LOAD_TIMEOUT_S` + `XDF_LOAD_TIMEOUT_S_PER_MB` per MB): the scan and pyxdf's chunk loop check
 a deadline. pyxdf's clock synchronisation (with clock-reset handling) is kept, so marker onsets
@@ -40,6 +44,7 @@ from twitchwatch.formats.constants import (
     XDF_LOAD_TIMEOUT_S_PER_MB,
     XDF_MAX_CLOCK_RESETS,
     XDF_SIGNAL_TYPE_PREFERENCE,
+    XDF_STREAM_MIN_FILE_BYTES,
 )
 from twitchwatch.formats.recording import (
     low_rate_warnings,
@@ -86,6 +91,29 @@ def _read_bytes(path: Path) -> bytes:
     except (OSError, EOFError, zlib.error) as exc:
         raise RecordingError(f"{path}: cannot read the file ({exc})") from None
     return raw
+
+
+def load_budget_s(file_bytes: int) -> float:
+    """Time allowed for opening a file of this size before a clear error replaces a hang."""
+    return XDF_LOAD_TIMEOUT_S + XDF_LOAD_TIMEOUT_S_PER_MB * file_bytes / 1e6
+
+
+def timeout_error(where: str, budget_s: float) -> RecordingError:
+    return RecordingError(
+        f"{where}: gave up after {budget_s:.0f} s: the file's structure makes loading too slow "
+        "(damaged or adversarial file?)"
+    )
+
+
+def _streamed_size(path: Path) -> int | None:
+    """The file's size when it can be streamed (uncompressed), else None."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) == b"\x1f\x8b":
+                return None  # gzip: no cheap seeking, so it is loaded whole
+        return path.stat().st_size
+    except OSError:
+        return None  # the whole-file path says what is wrong with it
 
 
 def _streams_text(streams: dict[int, XdfStream]) -> str:
@@ -323,12 +351,24 @@ def _wrap_periods(dtype: np.dtype, scales: list[float]) -> list[float | None] | 
     return [span * s for s in scales]
 
 
-def open_xdf(path: Path, fs_hz: float | None = None, stream: str | None = None) -> XdfRecording:
-    """Open an XDF (or gzip-compressed .xdfz) file; see the module docstring for the rules."""
+def open_xdf(
+    path: Path, fs_hz: float | None = None, stream: str | None = None, *, stream_min_bytes: int | None = None
+) -> Recording:
+    """Open an XDF (or gzip-compressed .xdfz) file; see the module docstring for the rules.
+
+    Uncompressed files of `stream_min_bytes` or more (default `XDF_STREAM_MIN_FILE_BYTES`) are
+    streamed from disk (`xdf_stream`); smaller ones are loaded whole.
+    """
+    threshold = XDF_STREAM_MIN_FILE_BYTES if stream_min_bytes is None else stream_min_bytes
+    size = _streamed_size(path)
+    if size is not None and size >= threshold:
+        from twitchwatch.formats.xdf_stream import open_xdf_streaming  # it imports this module
+
+        return open_xdf_streaming(path, fs_hz, stream)
     where = str(path)
     t_start = time.monotonic()
     raw = _read_bytes(path)
-    budget_s = XDF_LOAD_TIMEOUT_S + XDF_LOAD_TIMEOUT_S_PER_MB * len(raw) / 1e6
+    budget_s = load_budget_s(len(raw))
     deadline = t_start + budget_s
     try:
         scan = scan_xdf(raw, where, deadline)
@@ -349,10 +389,7 @@ def open_xdf(path: Path, fs_hz: float | None = None, stream: str | None = None) 
         marker_streams = [s for s in scan.streams.values() if s.is_string and s.n_samples > 0]
         loaded = _load_streams(scan, [signal, *marker_streams], deadline, where, warnings)
     except ScanTimeout:
-        raise RecordingError(
-            f"{where}: gave up after {budget_s:.0f} s: the file's structure makes loading too slow "
-            "(damaged or adversarial file?)"
-        ) from None
+        raise timeout_error(where, budget_s) from None
 
     sig = loaded.get(signal.sid)
     data = None if sig is None else np.asarray(sig["time_series"])

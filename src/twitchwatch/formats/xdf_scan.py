@@ -105,6 +105,41 @@ class ScanResult:
         return f"{shown}{more}"
 
 
+# Problem texts, shared with `xdf_stream` (which walks big files itself) so both say the same.
+def invalid_length_text(start: int, exc: Exception) -> str:
+    return f"byte {start}: invalid chunk length ({exc})"
+
+
+def too_short_text(start: int, length: int) -> str:
+    return f"byte {start}: chunk length {length} is too short"
+
+
+def past_end_text(start: int, length: int) -> str:
+    return f"byte {start}: chunk length {length} runs past the end of the file"
+
+
+def dropped_text(start: int, tag: int, verdict: str) -> str:
+    return f"byte {start}: {TAG_NAMES.get(tag, f'tag {tag}')} chunk dropped: {verdict}"
+
+
+def truncated_text(start: int, file_bytes: int) -> str:
+    return (
+        f"the file ends inside the chunk starting at byte {start} "
+        f"({file_bytes - start} bytes; recording cut off?): kept everything before it"
+    )
+
+
+def no_boundary_text(from_pos: int, file_bytes: int) -> str:
+    return (
+        f"no Boundary chunk after byte {from_pos}: "
+        f"the remaining {file_bytes - from_pos} bytes were skipped"
+    )
+
+
+def samples_do_not_fit_text(stream: XdfStream, n: int, rest: int) -> str:
+    return f"stream {stream.name!r}: {n} samples do not fit the chunk's {rest} bytes"
+
+
 def _xml(content: bytes) -> ET.Element:
     return ET.fromstring(content.decode("utf-8", "replace"))
 
@@ -144,7 +179,7 @@ class _Scanner:
             try:
                 head = decode_varlen(buf, pos)
             except ValueError as exc:
-                self.problem(f"byte {start}: invalid chunk length ({exc})")
+                self.problem(invalid_length_text(start, exc))
                 pos = self.resync(start + 1)
                 continue
             if head is None:
@@ -153,14 +188,14 @@ class _Scanner:
             length, body = head
             end = body + length
             if length < 2:
-                self.problem(f"byte {start}: chunk length {length} is too short")
+                self.problem(too_short_text(start, length))
                 pos = self.resync(start + 1)
                 continue
             if end > len(buf):
                 if buf.find(BOUNDARY_UUID, body) == -1:
                     self.truncated(start)
                     break
-                self.problem(f"byte {start}: chunk length {length} runs past the end of the file")
+                self.problem(past_end_text(start, length))
                 pos = self.resync(body)
                 continue
             tag = _U16.unpack_from(buf, body)[0]
@@ -168,7 +203,7 @@ class _Scanner:
             if verdict is None:
                 self.keep.append((start, end))
             elif verdict:
-                self.problem(f"byte {start}: {TAG_NAMES.get(tag, f'tag {tag}')} chunk dropped: {verdict}")
+                self.problem(dropped_text(start, tag, verdict))
             pos = end
         return ScanResult(
             streams=self.streams,
@@ -180,19 +215,13 @@ class _Scanner:
 
     def truncated(self, start: int) -> None:
         self.truncated_at = start
-        self.problem(
-            f"the file ends inside the chunk starting at byte {start} "
-            f"({len(self.buf) - start} bytes; recording cut off?): kept everything before it"
-        )
+        self.problem(truncated_text(start, len(self.buf)))
 
     def resync(self, from_pos: int) -> int:
         """Position just after the next Boundary signature, or the end of the file."""
         idx = self.buf.find(BOUNDARY_UUID, from_pos)
         if idx == -1:
-            self.problem(
-                f"no Boundary chunk after byte {from_pos}: "
-                f"the remaining {len(self.buf) - from_pos} bytes were skipped"
-            )
+            self.problem(no_boundary_text(from_pos, len(self.buf)))
             return len(self.buf)
         return idx + len(BOUNDARY_UUID)
 
@@ -268,7 +297,7 @@ class _Scanner:
                 NUMERIC_FORMATS[stream.channel_format].itemsize * stream.channel_count, n, pos, end
             )
         if not ok:
-            return f"stream {stream.name!r}: {n} samples do not fit the chunk's {end - pos} bytes"
+            return samples_do_not_fit_text(stream, n, end - pos)
         stream.n_samples += n
         return None
 
@@ -334,6 +363,27 @@ class _Scanner:
         return None
 
 
+class ChunkChecker(_Scanner):
+    """The scanner's per-chunk checks and bookkeeping (streams, clock offsets, problems), fed one
+    chunk at a time by a reader that walks the file itself and never holds it whole
+    (`xdf_stream`). Only the walk differs; what is kept, dropped and said is the scanner's."""
+
+    def __init__(self, where: str, deadline: float):
+        super().__init__(b"", where, deadline)
+
+    def check(self, tag: int, content: bytes) -> str | None | bool:
+        """Verdict on one chunk (`content`: its bytes after the tag), as `check_chunk` gives."""
+        self.buf, self.view = content, memoryview(content)
+        try:
+            return self.check_chunk(tag, 0, len(content))
+        finally:
+            self.buf, self.view = b"", memoryview(b"")
+
+    def result(self) -> ScanResult:
+        return ScanResult(streams=self.streams, clean=b"", problems=self.problems,
+                          n_problems=self.n_problems, truncated_at=self.truncated_at)
+
+
 def _text(root: ET.Element, tag: str) -> str | None:
     el = root.find(tag)
     if el is None:
@@ -389,9 +439,14 @@ def scan_xdf(buf: bytes, where: str, deadline: float) -> ScanResult:
 
     Raises `ScanTimeout` past `deadline` (a `time.monotonic()` value).
     """
-    if not buf.startswith(MAGIC):
+    check_magic(buf, where)
+    return _Scanner(buf, where, deadline).run()
+
+
+def check_magic(head: bytes, where: str) -> None:
+    """Raise RecordingError unless `head` (the file's first bytes) starts like an XDF file."""
+    if not head.startswith(MAGIC):
         raise RecordingError(
-            f"{where}: not an XDF file (it starts with {bytes(buf[:4])!r}, not {MAGIC!r}); "
+            f"{where}: not an XDF file (it starts with {bytes(head[:4])!r}, not {MAGIC!r}); "
             "check the file name, or export the recording again"
         )
-    return _Scanner(buf, where, deadline).run()
