@@ -5,19 +5,32 @@
     .venv/bin/python scripts/screenshots.py --only live --out /tmp/shots
 
 Each shot drives the real window on the simulator (or a scripted live source for the
-lost/error states) to a known moment, pauses it there and saves the whole window.
+lost/error states) to a known moment, pauses it there and saves the whole window (or the
+dialog: strength check, history). The history shown is made here from simulations (sessions
+analysed by the engine, strength checks scored from simulated contractions) in a temporary
+database; recordings go to a temporary folder (removed at the end): nothing touches the user's
+own history or recordings.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the demo history and the recordings live in a folder of their own, removed at the end; under
+# ~/.cache when there is one, so that the paths in the pictures look like a user's (~/...)
+_CACHE = Path.home() / ".cache"
+_TMP = Path(tempfile.mkdtemp(prefix="twitchwatch-shots-", dir=_CACHE if _CACHE.is_dir() else None))
+os.environ["TWITCHWATCH_HISTORY_DB"] = str(_TMP / "history.sqlite3")
+os.environ["TWITCHWATCH_RECORDINGS_DIR"] = str(_TMP / "recordings")
 
 import numpy as np  # noqa: E402
 
@@ -128,11 +141,11 @@ class Shooter:
         self.win.show_event(items[-1] if newest else items[0])
         self.pump(0.2)
 
-    def save(self, name: str) -> Path:
+    def save(self, name: str, widget=None) -> Path:
         self.win.render_frame()
         self.pump(0.2)
         path = self.out / f"gui-{name}.png"
-        save_small_png(self.win.grab().toImage(), path)
+        save_small_png((widget or self.win).grab().toImage(), path)
         self.made.append(path)
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
               f"{path.stat().st_size // 1024} KiB", flush=True)
@@ -195,7 +208,91 @@ class Shooter:
         self.save("error")
 
 
-SHOTS = ("picker", "live", "cramp", "benign", "ended", "lost", "error")
+    def recording(self):
+        """Recording to XDF while watching: the red REC line with the file, time and size."""
+        win = self.new_window(sim_duration_s=300.0)
+        win.start_source(SourceSpec.parse("sim:mixed"), 1.0)
+        self.wait(lambda: win.state == model.RUNNING, "running")
+        win.start_recording()
+        self.wait(lambda: win.record.recording and win.record.last.elapsed_s >= 12, "12 s recorded")
+        self.pump(0.3)
+        self.save("recording")
+        win.stop_recording()
+        self.wait(lambda: not win.record.recording, "the recording closed")
+
+    def strength(self):
+        """The strength-check wizard on the simulator: a prompt, then the result with its trend."""
+        fill_history(with_sessions=False)
+        win = self.new_window()
+        dlg = win.open_strength_check()
+        dlg.sim_speed = 2.0
+        dlg.label_edit.setText("left biceps")
+        dlg.try_sim.click()
+        self.wait(lambda: "SQUEEZE" in dlg.step_label.text() and dlg.trial_label.text().startswith(
+            "Contraction 2"), "the second contraction")
+        self.pump(0.3)
+        self.save("strength-prompt", dlg)
+        dlg.worker.set_speed(50.0)
+        self.wait(lambda: dlg.state in ("done", "failed"), "the score")
+        self.pump(0.3)
+        self.save("strength-result", dlg)
+        dlg.close()
+
+    def history(self):
+        """The history: sessions with the twitch rate over the weeks; strength checks per muscle."""
+        fill_history(with_sessions=True)
+        win = self.new_window()
+        dlg = win.open_history()
+        dlg.refresh()
+        self.pump(0.3)
+        self.save("history", dlg)
+        dlg.tabs.setCurrentIndex(1)
+        self.pump(0.3)
+        self.save("history-strength", dlg)
+        dlg.close()
+
+
+def fill_history(with_sessions: bool) -> None:
+    """A demo history (once): six simulated rest sessions over five weeks, analysed by the
+    engine (the twitch rate falls after the caffeine weeks), and five weekly strength checks of
+    the left biceps from simulated contractions at falling effort, two of the right."""
+    from twitchwatch.assess import (
+        Evidence, HistoryStore, SessionRecord, assess, default_history_path, score_check,
+    )
+    from twitchwatch.engine import Detector
+    from twitchwatch.session import Session
+    from twitchwatch.sim import simulate
+    from twitchwatch.sources.simulator import SimulatorSource
+
+    path = default_history_path()
+    start = datetime(2026, 10, 5, 8, 30).astimezone()
+    with HistoryStore(path, create_parent=True) as store:
+        if with_sessions and not store.sessions():
+            plan = ((0, 40.0, ("caffeine",)), (6, 35.0, ("caffeine", "poor-sleep")), (13, 25.0, ()),
+                    (20, 18.0, ("exercise",)), (27, 12.0, ()), (34, 10.0, ()))
+            for k, (day, rate, context) in enumerate(plan):
+                sim = simulate("rest-benign", duration_s=180.0, seed=10 + k, twitch_rate_per_min=rate)
+                summary = Session(SimulatorSource(simulation=sim)).run().as_dict(include_events=False)
+                when = start + timedelta(days=day)
+                a = assess(Evidence.from_summary(summary, started_at=when, context=set(context),
+                                                 muscle="left calf", history=store.view()))
+                store.add_session(SessionRecord.from_summary(
+                    summary, started_at=when, muscle="left calf", context=context,
+                    source=f"simulator:rest-benign ({rate:g}/min)"), a)
+        if not store.strength_checks():
+            for label, efforts in (("left biceps", (0.8, 0.82, 0.78, 0.7, 0.72)), ("right biceps", (0.6, 0.62))):
+                for k, effort in enumerate(efforts):
+                    sim = simulate("voluntary", duration_s=24.0, seed=20 + k, n_contractions=3,
+                                   contraction_duration_s=(3.0, 4.0), contraction_effort=(effort, effort),
+                                   n_cramps=0, n_channels=1)
+                    y = np.zeros(sim.data.shape, np.float64)
+                    Detector(sim.fs_hz, 1).process(sim.data, filtered_out=y)
+                    store.add_strength_check(score_check(
+                        y[:, 0], sim.fs_hz, label, start + timedelta(days=7 * k, hours=1),
+                        source=f"simulator (effort {effort:g})"))
+
+
+SHOTS = ("picker", "live", "cramp", "benign", "ended", "lost", "error", "recording", "strength", "history")
 
 
 def main(argv=None) -> int:
@@ -212,6 +309,7 @@ def main(argv=None) -> int:
     finally:
         if shooter.win is not None:
             shooter.win.close()
+        shutil.rmtree(_TMP, ignore_errors=True)
     return 0
 
 

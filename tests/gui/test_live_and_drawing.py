@@ -36,8 +36,23 @@ def test_peak_decimation_keeps_a_brief_twitch_visible_in_a_long_window(app, qtbo
     shown_x, shown_y = panel.curves[0].getData()
     assert len(shown_y) < len(x) / 10  # decimated for the screen...
     assert shown_y.max() == pytest.approx(220) and shown_y.min() == pytest.approx(-150)  # ...peaks kept
-    opts = panel.curves[0].opts
-    assert opts["autoDownsample"] and opts["downsampleMethod"] == "peak" and opts["clipToView"]
+    assert shown_x[0] >= 0.0 and shown_x[-1] == pytest.approx((len(x) - 1) / fs, abs=0.01)
+
+
+def test_peak_decimation_keeps_order_alignment_and_ends():
+    from twitchwatch.gui.decimate import bin_size, peak_decimate
+
+    assert bin_size(1000, 800) == 1 and bin_size(20000, 1000) == 20
+    data = np.zeros((105, 2), np.float32)
+    data[10, 0], data[12, 0] = 9.0, -4.0   # max before min in one bin: kept in that order
+    data[50, 1] = -7.0
+    at, y = peak_decimate(first=7, data=data, k=5)
+    # samples 7, 8, 9 (before the first multiple of 5) and 110, 111 (after the last bin) are kept
+    assert list(at[:3]) == [7, 8, 9] and list(at[-2:]) == [110, 111]
+    i = np.flatnonzero((at >= 15) & (at < 20))  # the bin 15..19 holds data[8:13]
+    assert list(y[i, 0]) == [9.0, -4.0]
+    assert y[:, 1].min() == -7.0 and y[:, 0].max() == 9.0
+    assert len(at) < len(data)
 
 
 def test_a_live_lsl_stream_from_the_picker_then_stalled(app, qtbot):

@@ -13,7 +13,9 @@
 
 Modules: ``vocab`` (statuses, red-flag symptoms, context tags, advice), ``evidence`` (what the
 rules look at), ``rules`` (the versioned rule table), ``status`` (``assess``), ``strength``
-(scoring strength checks, the decline statistic), ``history`` (the SQLite store).
+(scoring strength checks, the decline statistic), ``strength_protocol`` (the guided check's
+steps, scoring a check on its best channel), ``trends`` (rates by context, strength per label),
+``history`` (the SQLite store).
 
 A ground-floor domain: it imports nothing from the engine, the simulator, formats, sources,
 sinks or the session; it reads a session summary as the plain dict ``as_dict`` gives.

@@ -57,6 +57,7 @@ def run_gui(source: str | None = None, *, speed: float = 1.0, quit_after_s: floa
     from twitchwatch.gui.qt import QtCore
     from twitchwatch.gui.source_spec import DEFAULT_SIM_DURATION_S, SourceSpec
     from twitchwatch.gui.window import MainWindow
+    from twitchwatch.gui.worker import wait_for_stopping_workers
 
     spec = SourceSpec.parse(source) if source else None
     app = make_app()
@@ -101,6 +102,7 @@ def run_gui(source: str | None = None, *, speed: float = 1.0, quit_after_s: floa
         keepalive.stop()
         signal.signal(signal.SIGINT, previous)
         win.stop_worker()
+        wait_for_stopping_workers()
     if result["error"]:
         raise OSError(result["error"])
     return result["code"]

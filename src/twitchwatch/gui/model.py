@@ -2,6 +2,7 @@
 
 - `SegmentInfo`: the source just opened (or restarted by a seek): rate, channels, the ring.
 - `EventItem`: one detected event with its display time and its waveform close up.
+- `Capture`: the band-passed signal of a strength check, kept by the worker on request.
 - `Snapshot`: the latest state (counts, quality, health, status...), handed over through a
   `LatestSlot` (a one-slot queue: the worker replaces, the window takes; nobody waits).
 """
@@ -106,6 +107,21 @@ class Snapshot:
     since_data_s: float | None = None
     behind_s: float = 0.0
     note: str = ""
+    recording: object = None  # a gui.recording.RecordingInfo while recording
+    captured_s: float | None = None  # seconds of signal kept so far for a strength check
+
+
+@dataclass(frozen=True)
+class Capture:
+    """The band-passed signal kept for a strength check (``data`` (samples, channels) µV), or
+    None with ``message`` saying why there is none."""
+
+    generation: int
+    fs_hz: float
+    channel_labels: tuple[str, ...]
+    data: np.ndarray | None = field(compare=False, repr=False)
+    source_name: str = ""
+    message: str = ""
 
 
 class LatestSlot:

@@ -31,11 +31,17 @@ LSL_RESOLVE_TIMEOUT_S = 5.0
 @dataclass(frozen=True)
 class SourceSpec:
     """``kind`` is "sim", "file" or "lsl"; ``target`` the scenario, path or stream name.
-    ``stream``: for LSL, a `StreamDescription` already found (by the picker), if any."""
+    ``stream``: for LSL, a `StreamDescription` already found (by the picker), if any.
+    Simulator only: ``options`` (name, value) pairs for `twitchwatch.sim.simulate` (e.g. the
+    strength wizard's three contractions), ``duration_s`` instead of the window's default, and
+    ``note`` added to the label."""
 
     kind: str
     target: str
     stream: object = field(default=None, compare=False, repr=False)
+    options: tuple = ()
+    duration_s: float | None = None
+    note: str = ""
 
     @classmethod
     def parse(cls, text: str) -> SourceSpec:
@@ -62,7 +68,7 @@ class SourceSpec:
     def label(self) -> str:
         """For people: "Simulator: rest-benign", "Recording: rest.xdf", "Live sensor: OpenBCI"."""
         if self.kind == "sim":
-            return f"Simulator: {self.target}"
+            return f"Simulator: {self.target}" + (f" ({self.note})" if self.note else "")
         if self.kind == "file":
             return f"Recording: {Path(self.target).name}"
         return f"Live sensor: {self.target}"
@@ -101,11 +107,11 @@ def list_lsl_streams(wait_s: float = 1.0) -> list:
     return list(discovery.list_streams(wait_s=wait_s))
 
 
-def _sim_opener(scenario: str, duration_s: float | None, seed: int):
+def _sim_opener(scenario: str, duration_s: float | None, seed: int, options: dict | None = None):
     from twitchwatch.sim import simulate
     from twitchwatch.sources.simulator import SimulatorSource
 
-    sim = simulate(scenario, duration_s=duration_s, seed=seed)
+    sim = simulate(scenario, duration_s=duration_s, seed=seed, **(options or {}))
 
     def open_at(start_s: float) -> Source:
         src = SimulatorSource(simulation=sim)
@@ -139,7 +145,8 @@ def open_source(spec: SourceSpec, *, speed: float = 1.0, stop: threading.Event |
     an LSL stream is looked for by name (or the picker's description). Raises what the source
     raises (RecordingError, LookupError, ValueError), with messages meant for people."""
     if spec.kind == "sim":
-        return PacedPlayback(_sim_opener(spec.target, sim_duration_s, seed), speed=speed, stop=stop,
+        opener = _sim_opener(spec.target, spec.duration_s or sim_duration_s, seed, dict(spec.options))
+        return PacedPlayback(opener, speed=speed, stop=stop,
                              name=f"simulator:{spec.target}")
     if spec.kind == "file":
         return PacedPlayback(_file_opener(spec.target), speed=speed, stop=stop, name=spec.target)

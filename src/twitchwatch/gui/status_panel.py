@@ -1,5 +1,5 @@
-"""`StatusPanel`: the big coloured status with its reasons and what to do; what the user reports
-(symptoms, context); the "I am moving" button; later features as disabled buttons."""
+"""`StatusPanel`: the big coloured status with its reasons and what to do, the not-a-diagnostic-device
+line right below it; what the user reports (symptoms, context); the "I am moving" button."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.gui import theme
 from twitchwatch.gui.status_logic import StatusInfo, vocabulary
 
-LATER = ("Record", "Strength check", "History")
 #: checkbox labels that fit two to a row; the full description is the tooltip
 SHORT_LABELS = {
     "weakness": "Progressive weakness", "wasting": "Muscle wasting",
@@ -66,17 +65,6 @@ class StatusPanel(QtWidgets.QWidget):
         sym_box = self._group("Do you notice any of these?", self.symptom_boxes)
         ctx_box = self._group("Anything that may explain the twitching?", self.context_boxes)
 
-        later = QtWidgets.QHBoxLayout()
-        self.later_buttons = []
-        for text in LATER:
-            b = QtWidgets.QPushButton(text)
-            b.setEnabled(False)
-            b.setToolTip("Coming in a later version")
-            later.addWidget(b)
-            self.later_buttons.append(b)
-        later_note = QtWidgets.QLabel("(coming in a later version)")
-        later_note.setStyleSheet(f"color: {theme.MUTED}; font-size: 11px;")
-
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.headline)
@@ -90,8 +78,6 @@ class StatusPanel(QtWidgets.QWidget):
         lay.addWidget(self.moving)
         lay.addWidget(sym_box)
         lay.addWidget(ctx_box)
-        lay.addLayout(later)
-        lay.addWidget(later_note)
 
     def _checklist(self, names: dict[str, str], what: str) -> dict[str, QtWidgets.QCheckBox]:
         boxes = {}
@@ -115,6 +101,9 @@ class StatusPanel(QtWidgets.QWidget):
 
     # ---- showing the status ------------------------------------------------------------------
     def _set_colour(self, status: str) -> None:
+        if status == getattr(self, "_colour_of", None):
+            return  # a style sheet set again re-polishes and re-lays out the whole panel
+        self._colour_of = status
         bg, fg = theme.STATUS_COLOURS.get(status, theme.STATUS_COLOURS["listening"])
         self.headline.setStyleSheet(f"background: {bg}; color: {fg}; font-size: 26px; font-weight: bold;"
                                     "border-radius: 8px; padding: 6px;")

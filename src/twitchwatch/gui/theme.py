@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # ---- channels: a palette that stays apart on white (Okabe-Ito, darkened for thin lines) ------
 CHANNEL_COLOURS = ("#0b5fa5", "#b3590b", "#1b7f5a", "#a3357a", "#5b4a9e", "#7a6a10", "#2a7f9e",
                    "#8a2c2c")
@@ -58,3 +60,12 @@ QUALITY_OK, QUALITY_WARN, QUALITY_BAD, QUALITY_UNKNOWN = "#2e7d32", "#ef8f00", "
 BANNER_BG = "#fdecea"
 BANNER_FG = "#8e1b1b"
 MUTED = "#555555"
+
+
+def short_path(path) -> str:
+    """How a file is named to people: ``~/...`` inside the home folder (shorter to read)."""
+    p = Path(path)
+    try:
+        return "~/" + str(p.relative_to(Path.home()))
+    except ValueError:
+        return str(p)

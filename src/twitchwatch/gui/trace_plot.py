@@ -1,8 +1,10 @@
 """`TracePanel`: live scrolling traces, one plot per channel, with the events drawn where they happen.
 
 - the filtered (band-passed) signal in µV against time in seconds, read from the worker's
-  `DisplayRing`; peak-preserving downsampling (``mode='peak'``) so that a 10 ms twitch stays
-  visible in a 60 s window, clip-to-view, no finite check (the ring holds finite values);
+  `DisplayRing`, decimated to the plot's pixel width keeping each bin's min and max
+  (`twitchwatch.gui.decimate`) so that a 10 ms twitch stays visible in a 60 s window; no finite
+  check (the ring holds finite values); the µV axes are cached pixmaps and the x range is set
+  only when it moves (see `render`: 8 channels at 2 kHz stay well above 30 frames/s);
 - a time window of 2-60 s and a vertical scale per channel (± µV, or automatic);
 - twitches as red triangles above the trace of their channel, artefacts as grey crosses with a
   grey band, cramps and contractions as shaded spans across all channels, the selected event as
@@ -20,6 +22,7 @@ import pyqtgraph as pg
 from twitchwatch.gui.qt import QtCore, QtWidgets
 
 from twitchwatch.gui import theme
+from twitchwatch.gui.decimate import bin_size, peak_decimate
 from twitchwatch.gui.model import FAILED, LOST, PAUSED, RUNNING, STARTING, EventItem, SegmentInfo
 
 WINDOW_MIN_S, WINDOW_MAX_S, DEFAULT_WINDOW_S = 2, 60, 10
@@ -32,6 +35,8 @@ KEEP_DRAWN_S = 70.0
 CLICK_TOLERANCE = 0.02
 GREY = "#9e9e9e"
 MARKER_HEIGHT = 0.82  # share of the upper half of the y range where markers sit
+MIN_BINS = 200  # decimate to at least this many bins, even in a very narrow plot
+PX_PER_BIN = 2  # a bin gives two points (its min and max): one point per pixel column
 
 
 def _fmt_scale(v) -> str:
@@ -56,6 +61,7 @@ class TracePanel(QtWidgets.QWidget):
         self._spans: list[dict[str, pg.BarGraphItem]] = []  # per plot: one item per kind
         self._selection_lines: list[pg.InfiniteLine] = []
         self._drawn_written = -1
+        self._x_range: tuple[float, float] | None = None
         self._dirty = True
         self._coloured = True
         self.rendered_frames = 0
@@ -99,6 +105,8 @@ class TracePanel(QtWidgets.QWidget):
         # ---- plots ---------------------------------------------------------------------------
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("w")
+        # the plots paint every pixel of their area: Qt need not paint the window behind them first
+        self.glw.viewport().setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.glw.ci.setSpacing(2)
         self.glw.scene().sigMouseClicked.connect(self._on_click)
         self.notice = QtWidgets.QLabel(self.glw)
@@ -120,6 +128,7 @@ class TracePanel(QtWidgets.QWidget):
         self.events.clear()
         self.selected = None
         self._drawn_written = -1
+        self._x_range = None
         self._dirty = True
         if same:
             for c in self.curves:
@@ -136,27 +145,27 @@ class TracePanel(QtWidgets.QWidget):
         for c, label in enumerate(seg.channel_labels):
             self.channel_box.addItem(label, c)
         self.channel_box.blockSignals(False)
-        first = None
         for c, label in enumerate(seg.channel_labels):
             p = self.glw.addPlot(row=c, col=0)
-            p.setDownsampling(auto=True, mode="peak")
-            p.setClipToView(True)
+            # the window decimates the traces itself (decimate.py); x is set every frame
+            p.disableAutoRange(axis="x")
             p.setMouseEnabled(x=False, y=True)
             p.hideButtons()
             p.setMenuEnabled(False)
             p.showGrid(x=False, y=True, alpha=0.15)
             p.getAxis("left").setWidth(58)
             p.getAxis("left").enableAutoSIPrefix(False)
+            # the µV axes change only with the scale: drawn once into a pixmap, then copied (drawing
+            # their text anew every frame was most of a frame's cost)
+            p.getAxis("left").setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
             p.getAxis("bottom").enableAutoSIPrefix(False)
             p.setLabel("left", "µV")
             if c < n - 1:
                 p.hideAxis("bottom")  # one time axis, under the last channel
             else:
                 p.setLabel("bottom", "time (s)")
-            if first is None:
-                first = p
-            else:
-                p.setXLink(first)
+            for hidden in ("top", "right") + (("bottom",) if c < n - 1 else ()):
+                p.getAxis(hidden).unlinkFromView()  # hidden axes need not follow the scrolling
             name = QtWidgets.QGraphicsSimpleTextItem(label)
             font = name.font()
             font.setBold(True)
@@ -168,13 +177,15 @@ class TracePanel(QtWidgets.QWidget):
             box.setPos(6, 2)
             box.setZValue(20)
             name.setParentItem(box)
-            curve = p.plot(pen=pg.mkPen(theme.channel_colour(c), width=1), skipFiniteCheck=True)
+            curve = pg.PlotCurveItem(pen=pg.mkPen(theme.channel_colour(c), width=1), skipFiniteCheck=True)
+            p.addItem(curve)
             tw = pg.ScatterPlotItem(symbol="t", size=11, pen=pg.mkPen("#7f0000"),
                                     brush=pg.mkBrush(theme.KIND_COLOURS["fasciculation"]))
             ar = pg.ScatterPlotItem(symbol="x", size=10, pen=pg.mkPen(theme.KIND_COLOURS["artifact"]),
                                     brush=pg.mkBrush(theme.KIND_COLOURS["artifact"]))
             for item in (tw, ar):
                 item.setZValue(10)
+                item.hide()
                 p.addItem(item, ignoreBounds=True)
             sel = pg.InfiniteLine(angle=90, movable=False,
                                   pen=pg.mkPen("#000000", width=1, style=QtCore.Qt.PenStyle.DashLine))
@@ -190,6 +201,7 @@ class TracePanel(QtWidgets.QWidget):
                 bars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=pg.mkPen(None),
                                        brush=pg.mkBrush(*fill))
                 bars.setZValue(-10)
+                bars.hide()
                 p.addItem(bars, ignoreBounds=True)
                 spans[kind] = bars
             self._spans.append(spans)
@@ -295,11 +307,21 @@ class TracePanel(QtWidgets.QWidget):
         left = max(seg.start_s, seg.start_s + written / fs - self.window_s)
         right = left + self.window_s
         if len(data):
-            x = seg.start_s + (first + np.arange(len(data), dtype=np.float64)) / fs
+            # the min and max of each bin of PX_PER_BIN pixel columns: one point per column, peaks kept
+            width_px = max(MIN_BINS, int(self.plots[-1].vb.width() / PX_PER_BIN))
+            k = bin_size(len(data), width_px)
+            at, values = peak_decimate(first, data, k)
+            x = seg.start_s + at / fs
+            columns = np.ascontiguousarray(values.T)
             for c, curve in enumerate(self.curves):
-                curve.setData(x, data[:, c], skipFiniteCheck=True)
+                curve.setData(x, columns[c], skipFiniteCheck=True)
         self._set_colours(self.state in (RUNNING, STARTING, PAUSED))
-        self.plots[-1].setXRange(left, right, padding=0)
+        if (left, right) != self._x_range:
+            # each plot's range is set here (no x-link): the links re-sent every change to every
+            # plot, several times over
+            self._x_range = (left, right)
+            for p in self.plots:
+                p.vb.setXRange(left, right, padding=0)
         self._draw_events(left, right)
         self.rendered_frames += 1
         return True
@@ -338,9 +360,13 @@ class TracePanel(QtWidgets.QWidget):
         # artefacts are shaded on the channels they touch; cramps and contractions on all
         for c in range(n):
             y = self._marker_y(c)
-            self._twitch_marks[c].setData(tw[c], [y] * len(tw[c]))
-            self._artefact_marks[c].setData(ar[c], [y] * len(ar[c]))
             lo, hi = self.plots[c].vb.viewRange()[1]
+            for marks, at in ((self._twitch_marks[c], tw[c]), (self._artefact_marks[c], ar[c])):
+                key = (tuple(at), y)
+                if getattr(marks, "_key", None) != key:  # unchanged marks: nothing to redo
+                    marks._key = key
+                    marks.setData(at, [y] * len(at))
+                    marks.setVisible(bool(at))  # an empty item still costs a bounding box per frame
             for kind, bars in self._spans[c].items():
                 mine = [it for it in spans if it.kind == kind and (
                     kind != "artifact" or c in it.event.channels or c == it.event.channel)]
@@ -350,6 +376,7 @@ class TracePanel(QtWidgets.QWidget):
                 bars._key = key
                 bars.setOpts(x0=[it.t_s for it in mine], x1=[it.end_s for it in mine],
                              y0=[lo] * len(mine), y1=[hi] * len(mine))
+                bars.setVisible(bool(mine))
             line = self._selection_lines[c]
             sel = self.selected
             if sel is not None and sel.end_s >= left and sel.t_s <= right:

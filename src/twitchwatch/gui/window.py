@@ -18,6 +18,8 @@ from twitchwatch.gui.model import (
 )
 from twitchwatch.gui.quality_panel import QualityPanel
 from twitchwatch.gui.rate_plot import RatePlot
+from twitchwatch.gui.record_controls import RecordControls
+from twitchwatch.gui.recording import FAILED as REC_FAILED, STOPPED as REC_STOPPED, RecordingInfo
 from twitchwatch.gui.replay_controls import ReplayControls
 from twitchwatch.gui.source_picker import SourcePicker
 from twitchwatch.gui.source_spec import DEFAULT_SIM_DURATION_S, SourceSpec
@@ -139,6 +141,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.detail = EventDetail()
         self.status_panel = StatusPanel()
         self.quality = QualityPanel()
+        self.strength_button = QtWidgets.QPushButton("Strength check…")
+        self.history_button = QtWidgets.QPushButton("History…")
+        self.record = RecordControls(extra=(self.strength_button, self.history_button))
+        self.record.recordRequested.connect(lambda path: self.worker and self.worker.start_recording(path))
+        self.record.stopRequested.connect(lambda: self.worker and self.worker.stop_recording())
+        self.strength_button.setToolTip("A guided check: three maximal contractions, scored and kept "
+                                        "in the history")
+        self.strength_button.clicked.connect(self.open_strength_check)
+        self.history_button.setToolTip("Past sessions and strength checks, with their trends")
+        self.history_button.clicked.connect(self.open_history)
+        self._stopped_recordings: set[str] = set()
+        self.dialogs: dict[str, QtWidgets.QDialog] = {}
 
         self.trace.eventClicked.connect(self.show_event)
         self.events.eventSelected.connect(self.show_event)
@@ -169,6 +183,7 @@ class MainWindow(QtWidgets.QMainWindow):
         side_lay = QtWidgets.QVBoxLayout(side)
         side_lay.setContentsMargins(4, 0, 4, 0)
         side_lay.addWidget(self.status_panel)
+        side_lay.addWidget(self.record)  # Record, Strength check, History in one row
         line = QtWidgets.QFrame()
         line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
         side_lay.addWidget(line)
@@ -221,6 +236,7 @@ class MainWindow(QtWidgets.QMainWindow):
         worker.opened.connect(self._opened)
         worker.events_ready.connect(self._events)
         worker.failed.connect(self._failed)
+        worker.recording_changed.connect(self._recording_changed)
         self.worker = worker
         self.thread = start_worker(worker)
         self.stack.setCurrentWidget(self.monitor)
@@ -230,14 +246,26 @@ class MainWindow(QtWidgets.QMainWindow):
     def stop_worker(self) -> None:
         if self.worker is not None and self.thread is not None:
             stop_worker(self.worker, self.thread)
-            for sig in (self.worker.opened, self.worker.events_ready, self.worker.failed):
+            for sig in (self.worker.opened, self.worker.events_ready, self.worker.failed,
+                        self.worker.recording_changed):
                 try:
                     sig.disconnect()
                 except (RuntimeError, TypeError):
                     pass
+            last = self.record.last
+            if self.record.recording and last is not None:
+                # the worker closed the file as it stopped; its word on it was not waited for
+                self._stopped_recordings.add(last.path)
+                self.record.show_info(RecordingInfo(last.path, REC_STOPPED, last.elapsed_s,
+                                                    last.bytes_written, last.samples, last.events,
+                                                    "the source was closed"))
         self.worker = None
         self.thread = None
         self.timer.stop()
+        self.record.set_available(False)
+        wizard = self.dialogs.get("strength")
+        if wizard is not None and wizard.state in ("running", "scoring"):
+            wizard.source_closed()
 
     def show_picker(self) -> None:
         self.stop_worker()
@@ -277,6 +305,50 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.errors.append(message)
         self.banner.show_error(message, details)
+
+    def _recording_changed(self, info: RecordingInfo) -> None:
+        if self.sender() is not self.worker:
+            return
+        if info.state != "recording":
+            self._stopped_recordings.add(info.path)
+        self.record.show_info(info)
+        if info.state == REC_FAILED:
+            # shown, not counted in self.errors: the monitoring itself goes on
+            self.banner.show_error(f"recording failed: {info.message}")
+
+    def start_recording(self, folder=None) -> None:
+        """As the Record button does (into ``folder`` when given)."""
+        if folder is not None:
+            self.record.set_folder(folder)
+        if not self.record.recording:
+            self.record.button.click()
+
+    def stop_recording(self) -> None:
+        if self.record.recording:
+            self.record.button.click()
+
+    def open_strength_check(self, steps=None):
+        """The strength-check wizard (one at a time); ``steps``: a protocol other than the usual."""
+        from twitchwatch.gui.strength_wizard import StrengthWizard
+
+        old = self.dialogs.get("strength")
+        if old is not None and old.state in ("running", "scoring"):
+            old.raise_()
+            return old
+        if old is not None:
+            old.deleteLater()
+        dlg = StrengthWizard(self, steps)
+        self.dialogs["strength"] = dlg
+        dlg.open()
+        return dlg
+
+    def open_history(self):
+        from twitchwatch.gui.history_view import HistoryDialog
+
+        dlg = HistoryDialog(self)
+        self.dialogs["history"] = dlg
+        dlg.open()
+        return dlg
 
     def show_event(self, item: EventItem) -> None:
         self.detail.show_event(item)
@@ -340,6 +412,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.quality.show_quality(snap.quality)
         self.quality.show_stream(snap.state, fs_hz=seg.fs_hz, health=snap.health,
                                  since_data_s=snap.since_data_s)
+        rec = snap.recording
+        if rec is not None and rec.path not in self._stopped_recordings:
+            self.record.show_info(rec)  # elapsed time and size
+        self.record.set_available(snap.state not in (ENDED, FAILED))
+        wizard = self.dialogs.get("strength")
+        if wizard is not None:
+            wizard.on_snapshot(snap)  # the check's steps follow the signal's clock
         self.events.set_counts(snap.counts)
         self.rate.set_time(snap.t_end_s, snap.twitch_rate_per_min)
         if seg.playable:

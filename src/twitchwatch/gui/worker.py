@@ -14,7 +14,15 @@ preallocated `DisplayRing` -> events (with their waveform) are sent in batches b
 signal at most every `EVENT_FLUSH_S` -> a `Snapshot` goes into a one-slot queue every
 `SNAPSHOT_S`. The worker never waits for the window: every sample is processed however far
 behind rendering falls. Commands from the window (voluntary marker, pause, speed, seek,
-symptom/context tags) go through a queue and are applied between reads, in this thread.
+symptom/context tags, recording, strength-check capture) go through a queue and are applied
+between reads, in this thread.
+
+Recording (``start_recording(path)``): the raw chunks, the events and the status go to a
+`twitchwatch.gui.recording.WatchRecording` from this thread (its file is written by the
+recorder's own thread); ``recording_changed`` tells the window when it started, stopped or
+failed, and snapshots carry its elapsed time and size. A failing recording stops itself and
+says why; it never stops the monitoring. Strength checks (``start_capture``/``stop_capture``):
+the band-passed signal is kept from the first command to the second and sent (``captured``).
 
 Errors are never swallowed: any exception in the worker is sent to the window (``failed``:
 message and traceback, shown as a banner) and logged; with ``raise_errors`` (or the
@@ -37,10 +45,11 @@ from twitchwatch.gui.qt import QObject, QThread, Signal
 from twitchwatch._logging import logger
 from twitchwatch.engine import Event
 from twitchwatch.gui.model import (
-    ENDED, FAILED, LOST, PAUSED, RUNNING, STALLED, STARTING, EventItem, LatestSlot, SegmentInfo,
-    Snapshot,
+    ENDED, FAILED, LOST, PAUSED, RUNNING, STALLED, STARTING, Capture, EventItem, LatestSlot,
+    SegmentInfo, Snapshot,
 )
 from twitchwatch.gui.playback import PacedPlayback
+from twitchwatch.gui.recording import FAILED as REC_FAILED, RecordingInfo, WatchRecording
 from twitchwatch.gui.ring import DisplayRing
 from twitchwatch.gui.source_spec import DEFAULT_SIM_DURATION_S, SourceSpec, open_source
 from twitchwatch.gui.status_logic import compute_status
@@ -57,6 +66,8 @@ EVENT_FLUSH_S = 0.05
 SNAPSHOT_S = 0.1
 QUALITY_S = 0.5
 STATUS_S = 1.0
+#: quality and status are computed again at the latest after this much signal
+STALE_SIGNAL_S = 5.0
 #: a real-time source silent this long (wall clock) is shown as stalled, then as lost
 STALL_AFTER_S = 1.0
 LOST_AFTER_S = 5.0
@@ -81,6 +92,8 @@ class _FilteredTap:
         self._detector = detector
         self._ring = ring
         self._buf = np.zeros((rows, detector.n_channels), np.float64)
+        #: while a strength check captures: copies of the band-passed chunks (float32 µV)
+        self.capture: list[np.ndarray] | None = None
 
     def process(self, chunk, **kwargs) -> list[Event]:
         n = len(chunk)
@@ -89,6 +102,8 @@ class _FilteredTap:
         y = self._buf[:n]
         events = self._detector.process(chunk, filtered_out=y)
         self._ring.write(y)
+        if self.capture is not None:
+            self.capture.append(y.astype(np.float32))
         return events
 
     def __getattr__(self, name):
@@ -107,6 +122,8 @@ class MonitorWorker(QObject):
     opened = Signal(object)             # SegmentInfo
     events_ready = Signal(int, object)  # generation, list[EventItem]
     failed = Signal(str, str)           # message for people, traceback
+    recording_changed = Signal(object)  # RecordingInfo: started, stopped or failed
+    captured = Signal(object)           # Capture: the band-passed signal of a strength check
     finished = Signal()
 
     def __init__(self, spec: SourceSpec | SourceOpener, *, speed: float = 1.0,
@@ -141,6 +158,9 @@ class MonitorWorker(QObject):
         self._segment_t0 = 0.0
         self._next = {"flush": 0.0, "snapshot": 0.0, "quality": 0.0, "status": 0.0}
         self.samples_total = 0
+        self._segment_samples = 0
+        self._assessed_at = 0  # segment samples when quality and status were last computed
+        self.recording: WatchRecording | None = None
 
     # ---- commands (any thread) ---------------------------------------------------------------
     def stop(self) -> None:
@@ -167,6 +187,21 @@ class MonitorWorker(QObject):
     def set_tags(self, symptoms, context) -> None:
         self._commands.put(("tags", frozenset(symptoms), frozenset(context)))
 
+    def start_recording(self, path: str) -> None:
+        """Record the source to ``path`` (XDF) from now on (`recording_changed` says how it went)."""
+        self._commands.put(("record", str(path)))
+
+    def stop_recording(self) -> None:
+        self._commands.put(("record_stop",))
+
+    def start_capture(self) -> None:
+        """Keep the band-passed signal from now on (a strength check), until `stop_capture`,
+        which sends it (`captured`). A restart of the detector (seek) cancels it."""
+        self._commands.put(("capture", True))
+
+    def stop_capture(self) -> None:
+        self._commands.put(("capture", False))
+
     # ---- the loop (worker thread) ------------------------------------------------------------
     def run(self) -> None:
         try:
@@ -184,6 +219,7 @@ class MonitorWorker(QObject):
             if self.raise_errors:
                 raise
         finally:
+            self._stop_recording("the window closed the source")
             if self.source is not None:
                 try:
                     self.source.close()
@@ -214,8 +250,11 @@ class MonitorWorker(QObject):
                 self._end_segment(now)
                 continue
             if len(chunk):
+                if self.recording is not None:
+                    self._record(self.recording.write_chunk, chunk, self._segment_samples)
                 self.session.feed(chunk)
                 self.samples_total += len(chunk)
+                self._segment_samples += len(chunk)
                 self._last_data = now
             self._tick(now)
         self._flush()
@@ -245,6 +284,8 @@ class MonitorWorker(QObject):
                 self.session.detector.set_voluntary(cmd[1])
         elif what == "pause" and playable:
             src.pause(cmd[1])
+            self._next["quality"] = 0.0  # a paused view shows the status as of its last sample
+            self._status_due = True
             # silence while paused is no stall: the watch on silence starts again from now
             self._segment_t0 = self._clock()
             if self._last_data is not None:
@@ -257,6 +298,12 @@ class MonitorWorker(QObject):
         elif what == "tags":
             self._symptoms, self._context = cmd[1], cmd[2]
             self._update_status()  # at once: also after the end, when no tick comes
+        elif what == "record":
+            self._start_recording(cmd[1])
+        elif what == "record_stop":
+            self._stop_recording()
+        elif what == "capture":
+            self._capture(cmd[1])
         self._publish(self._clock())
 
     def _start_segment(self) -> None:
@@ -271,7 +318,14 @@ class MonitorWorker(QObject):
         session = Session(src, on_event=self._on_event, keep_events=0,
                           chunk_samples=self.chunk_samples, read_timeout_s=READ_TIMEOUT_S)
         session.detector = _FilteredTap(session.detector, ring, self.chunk_samples)
+        if self.session is not None and self.session.detector.capture is not None:
+            self.captured.emit(Capture(self.generation, src.fs_hz, tuple(src.channel_labels), None,
+                                       src.name, "the signal was restarted at another position"))
         self.session = session
+        self._segment_samples = 0
+        self._assessed_at = 0
+        if self.recording is not None:
+            self.recording.new_segment()
         playable = isinstance(src, PacedPlayback)
         self.segment = SegmentInfo(
             generation=self.generation, source_name=src.name, fs_hz=src.fs_hz,
@@ -296,12 +350,16 @@ class MonitorWorker(QObject):
         self._ended = True
         self._quality = tuple(self.session.summary.quality)
         self._status_due = True
+        # nothing more is coming: the events decided at the end are in, the file can be closed
+        self._stop_recording("the stream ended")
         self._flush()
         self._update_status()
         self._publish(now)
 
     # ---- events ------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
+        if self.recording is not None:
+            self._record(self.recording.write_event, event)
         seg = self.segment
         fs = seg.fs_hz
         before, after = SUSTAINED_MARGIN_S if event.kind in SUSTAINED_KINDS else TWITCH_MARGIN_S
@@ -331,15 +389,83 @@ class MonitorWorker(QObject):
         if now >= nxt["flush"]:
             nxt["flush"] = now + EVENT_FLUSH_S
             self._flush()
+        # wall-clock paced, and also after STALE_SIGNAL_S of signal: a worker that was held up
+        # catches up in a burst (a paced source hands out all that is due), and the status must
+        # not stay seconds of signal behind the counts it is shown with
+        if self._segment_samples - self._assessed_at >= STALE_SIGNAL_S * self.segment.fs_hz:
+            nxt["quality"] = 0.0
+            self._status_due = True
         if now >= nxt["quality"]:
             nxt["quality"] = now + QUALITY_S
+            self._assessed_at = self._segment_samples
             self._quality = tuple(self.session.quality())
         if now >= nxt["status"] or self._status_due:
             nxt["status"] = now + STATUS_S
             self._update_status()
+        if self.recording is not None:
+            src = self.source
+            self._record(self.recording.tick, self.session, src.health() if hasattr(src, "health") else None)
         if now >= nxt["snapshot"]:
             nxt["snapshot"] = now + SNAPSHOT_S
             self._publish(now)
+
+    # ---- strength checks --------------------------------------------------------------------------
+    def _capture(self, on: bool) -> None:
+        tap = self.session.detector if self.session is not None else None
+        if tap is None:
+            if not on:
+                self.captured.emit(Capture(self.generation, 0.0, (), None, "", "no source is running"))
+            return
+        if on:
+            tap.capture = []
+            return
+        blocks, tap.capture = tap.capture, None
+        seg = self.segment
+        data = np.concatenate(blocks) if blocks else np.zeros((0, seg.n_channels), np.float32)
+        self.captured.emit(Capture(self.generation, seg.fs_hz, seg.channel_labels, data, seg.source_name))
+
+    # ---- recording -----------------------------------------------------------------------------
+    def _start_recording(self, path: str) -> None:
+        if self.recording is not None:
+            self._stop_recording()
+        if self.session is None or self._ended:
+            self.recording_changed.emit(RecordingInfo(path, REC_FAILED, message=(
+                "the stream has ended: there is nothing left to record")))
+            return
+        try:
+            self.recording = WatchRecording(path, self.source, self._segment_samples, clock=self._clock)
+        except (OSError, ValueError) as exc:
+            logger.warning("cannot record to %s: %s", path, exc)
+            self.recording_changed.emit(RecordingInfo(path, REC_FAILED, message=_reason(exc)))
+            return
+        self.recording_changed.emit(self.recording.info())
+
+    def _stop_recording(self, message: str = "") -> None:
+        rec, self.recording = self.recording, None
+        if rec is None:
+            return
+        try:
+            if self.session is not None:
+                rec.tick(self.session, force=True)  # the status as it was at the end
+            info = rec.close(message)
+        except Exception as exc:  # noqa: BLE001 - a failed file must not stop the monitoring
+            logger.warning("recording %s failed: %s", rec.path, exc)
+            info = rec.info(REC_FAILED, _reason(exc))
+        self.recording_changed.emit(info)
+
+    def _record(self, write, *args) -> None:
+        """One write to the recording; an error stops the recording (said to the window), never
+        the monitoring."""
+        try:
+            write(*args)
+        except Exception as exc:  # noqa: BLE001 - disk full, unplugged drive...: reported
+            rec, self.recording = self.recording, None
+            logger.warning("recording %s failed: %s", rec.path, exc)
+            try:
+                rec.close()
+            except Exception:  # noqa: BLE001 - the first error is the one to report
+                logger.debug("closing the failed recording", exc_info=True)
+            self.recording_changed.emit(rec.info(REC_FAILED, _reason(exc)))
 
     def _summary_dict(self) -> dict:
         s = self.session.summary
@@ -391,7 +517,14 @@ class MonitorWorker(QObject):
             position_s=src.position_s if playable else None,
             total_s=src.total_s if playable else None,
             speed=src.speed if playable else 1.0, paused=playable and src.paused,
-            since_data_s=None if self._last_data is None else now - self._last_data, note=note))
+            since_data_s=None if self._last_data is None else now - self._last_data, note=note,
+            recording=None if self.recording is None else self.recording.info(),
+            captured_s=None if session.detector.capture is None
+            else sum(len(b) for b in session.detector.capture) / seg.fs_hz))
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
 
 
 def start_worker(worker: MonitorWorker) -> QThread:
@@ -405,8 +538,31 @@ def start_worker(worker: MonitorWorker) -> QThread:
     return thread
 
 
+#: workers asked to stop that had not ended in time (the first run after an install spends ~30 s
+#: compiling the engine, which cannot be interrupted). They stay referenced until they end:
+#: Qt aborts the whole process when a QThread object is destroyed while its thread runs.
+_still_stopping: list[tuple[MonitorWorker, QThread]] = []
+
+
 def stop_worker(worker: MonitorWorker, thread: QThread, timeout_ms: int = 10000) -> bool:
-    """Ask the worker to stop and wait for its thread; True when it ended in time."""
+    """Ask the worker to stop and wait for its thread; True when it ended in time.
+
+    A worker that does not end in time finishes in the background (it stops as soon as the
+    engine call it is in returns); `wait_for_stopping_workers` waits for it at exit.
+    """
     worker.stop()
     thread.quit()
-    return bool(thread.wait(timeout_ms))
+    if thread.wait(timeout_ms):
+        return True
+    logger.warning("the worker did not stop within %.0f s (the engine may still be compiling on its "
+                   "first run); it will stop in the background", timeout_ms / 1000)
+    _still_stopping[:] = [(w, t) for w, t in _still_stopping if t.isRunning()]
+    _still_stopping.append((worker, thread))
+    return False
+
+
+def wait_for_stopping_workers() -> None:
+    """Before the application exits: wait for workers still stopping, however long it takes."""
+    while _still_stopping:
+        _worker, thread = _still_stopping.pop()
+        thread.wait()
