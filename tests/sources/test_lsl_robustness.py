@@ -12,6 +12,7 @@ import pytest
 
 from twitchwatch.sinks import SignalOutlet
 from twitchwatch.sources.lsl import MAX_PULL_SAMPLES, LslSource, StreamLayoutChanged
+from twitchwatch.sources.lsl_health import LEARN_TOL_S
 
 from tests.sources.test_lsl_source import TIMEOUT_S, read_until, total, unique  # noqa: I001
 
@@ -124,10 +125,21 @@ def test_a_consumer_too_slow_for_the_inlet_buffer_gets_a_reported_gap_not_silenc
             got.append(c)
     h = src.health()
     assert h.gaps >= 1 and h.missing_samples > 0
-    assert total(got) + h.missing_samples == n
     values = np.concatenate(got)[:, 0]
     assert values[-1] == n - 1 and np.all(np.diff(values) >= 1)  # in order; jumps only at gaps
-    assert int(np.sum(np.diff(values) - 1)) + int(values[0]) == h.missing_samples
+    # The values are the sample numbers, so the true gaps are the jumps between them. In the
+    # first JITTER_LEARN_S of signal (all of this test's) a gap must exceed LEARN_TOL_S to be told
+    # from jitter: a tiny one that liblsl's dropping sometimes leaves (a sample or two) is either
+    # folded into the next gap found or absorbed. Every larger gap is reported, off by at most
+    # those tiny ones, and nothing is counted that was delivered.
+    jumps = (np.diff(np.concatenate([[-1.0], values])) - 1).astype(int)
+    jumps = jumps[jumps > 0]
+    tiny = int(sum(int(j) for j in jumps if j <= LEARN_TOL_S * fs))
+    resolvable = [int(j) for j in jumps if j > LEARN_TOL_S * fs]
+    reported = [g.missing for g in src.gaps if g.missing > LEARN_TOL_S * fs]
+    assert len(reported) == len(resolvable)
+    assert all(j <= m <= j + tiny for m, j in zip(reported, resolvable)), (reported, resolvable, tiny)
+    assert 0 <= n - total(got) - h.missing_samples <= tiny
 
 
 @pytest.mark.parametrize(("fs", "message"), [
