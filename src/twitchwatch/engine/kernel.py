@@ -800,11 +800,13 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             blk_raw_dsq[c] += step * step
             blk_raw_sum[c] += raw
             blk_raw_sumsq[c] += raw * raw
+        # Extremes as selects (Python's min/max semantics: the first of equals): LLVM does not
+        # vectorise min()/max() here.
         for c in range(n_ch):
             raw = raw_now[c]
-            blk_raw_min[c] = min(blk_raw_min[c], raw)
-            raw_hi[c] = max(raw_hi[c], raw)
-            raw_lo[c] = min(raw_lo[c], raw)
+            blk_raw_min[c] = raw if raw < blk_raw_min[c] else blk_raw_min[c]
+            raw_hi[c] = raw if raw > raw_hi[c] else raw_hi[c]
+            raw_lo[c] = raw if raw < raw_lo[c] else raw_lo[c]
         for c in range(n_ch):
             raw = raw_now[c]
             hp = hp_a * (lf_hp[c] + raw - prev_raw[c])
@@ -819,7 +821,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
             e = env[c] + alpha * (yd * yd - env[c])
             env[c] = e
             blk_sumsq[c] += yd * yd
-            blk_maxe[c] = max(blk_maxe[c], e)
+            blk_maxe[c] = e if e > blk_maxe[c] else blk_maxe[c]
         for c in range(n_ch):
             blk_active[c] += 1 if (in_seg[c] != 0 or env[c] > t_on[c]) else 0
             blk_pos[c] += 1
@@ -829,7 +831,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 dy = y - prev_y[c]
                 ep_diff[c] += dy * dy
                 ep_energy[c] += y * y
-                ep_maxabs[c] = max(ep_maxabs[c], abs(y))
+                ay = abs(y)
+                ep_maxabs[c] = ay if ay > ep_maxabs[c] else ep_maxabs[c]
         for c in range(n_ch):
             prev_y[c] = y_now[c]
 
@@ -891,8 +894,10 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 seg_absmax[c] = ay if (in_seg[c] != 0) & (ay > seg_absmax[c]) else seg_absmax[c]
             for c in range(n_ch):
                 ay = abs(d_now[c])
-                above_now[c] = 1 if (in_seg[c] != 0) & (
-                    ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c])) else 0
+                level = wave_k * floor_rms[c]
+                edge = edge_frac * seg_absmax[c]
+                level = edge if edge > level else level
+                above_now[c] = 1 if (in_seg[c] != 0) & (ay > level) else 0
             for c in range(n_ch):
                 above = above_now[c] != 0
                 new_pot[c] = 1 if above & ((amp_first[c] < 0) | (n - amp_last[c] > pot_gap)) else 0
@@ -910,8 +915,9 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 seg_emax[c] = e if (in_seg[c] != 0) & (e > seg_emax[c]) else seg_emax[c]
             for c in range(n_ch):
                 e = env[c]
-                last_above[c] = n if (in_seg[c] != 0) & (e > max(t_off[c], seg_end_frac * seg_emax[c])) \
-                    else last_above[c]
+                level = seg_end_frac * seg_emax[c]
+                level = level if level > t_off[c] else t_off[c]
+                last_above[c] = n if (in_seg[c] != 0) & (e > level) else last_above[c]
             # Rare and branchy again, channel by channel in order (these touch shared state):
             # potentials' starts, sustained activity, segment ends.
             for c in range(n_ch):
