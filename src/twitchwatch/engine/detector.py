@@ -155,7 +155,7 @@ class Detector:
                 rest, self.unit_scale, self.design.bandpass_sos, self.design.notch_sos,
                 self.design.notch_count, self.design.detection_sos, self.params, s.ci, s.cf, s.zi,
                 s.zn, s.zd, s.hist, s.scratch,
-                s.work, s.iwork, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f, s.gi, s.gf, s.ecg_h, s.recent,
+                s.work, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f, s.gi, s.gf, s.ecg_h, s.recent,
                 s.out_i, s.out_f, y,
             )
             if x.dtype in _kernel_ready_for:

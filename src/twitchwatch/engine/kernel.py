@@ -670,7 +670,7 @@ def _notch_section_all(sos_notch, fam, s, z, v, n_ch):
 
 @njit(cache=True, nogil=True)
 def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, zi, zn, zd, hist, scratch, work,
-                  iwork, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f, y_out):
+                  seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f, y_out):
     """Process samples of `x` (samples, channels) until done or the output buffer is nearly full.
 
     Returns the number of samples consumed. `y_out` (samples, channels) receives the filtered
@@ -696,9 +696,6 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     raw_now = work[0]
     y_now = work[1]
     d_now = work[2]
-    above_now = iwork[0]  # |signal| above the waveform level (inside a segment)
-    new_pot = iwork[1]  # ... after a quiet gap: a potential begins
-    prev_amp_last = iwork[2]  # the last sample above the level before this one
     n_det = sos_det.shape[0]
     clip_repeat = p[L.P_CLIP_REPEAT]
     clip_k = p[L.P_CLIP_K]
@@ -842,107 +839,82 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
         for c in range(n_ch):
             busy += 1 if (hist_count[c] >= warm_blocks and (
                 in_seg[c] != 0 or env[c] > t_on[c] or clip_run[c] + 1 >= clip_repeat)) else 0
-        if busy > 0:
-            # Rare and branchy, channel by channel: clipping, segment starts.
-            n_open = 0
-            for c in range(n_ch):
-                if hist_count[c] < warm_blocks:
-                    continue
-                # Clipping: a value repeated at the most extreme level seen, far from baseline.
-                if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c] \
-                        and (raw_now[c] >= raw_hi[c] or raw_now[c] <= raw_lo[c]):
-                    clipped_samples[c] += 1
-                    last_clip[c] = n
-                if in_seg[c] == 0 and env[c] > t_on[c]:
-                    in_seg[c] = 1
-                    seg_start[c] = n
-                    last_above[c] = n
-                    amp_first[c] = -1
-                    amp_last[c] = -1
-                    phases[c] = 0
-                    last_sign[c] = 0
-                    seg_clip[c] = 0
-                    seg_activity[c] = 0
-                    pots[c] = 0
-                    pot1_end[c] = -1
-                    pot2_onset[c] = -1
-                    seg_absmax[c] = 0.0
-                    seg_emax[c] = env[c]
-                    seg_ymax[c] = d_now[c]
-                    seg_ymin[c] = d_now[c]
-                    seg_energy[c] = 0.0
-                    seg_lfmax[c] = lf_band[c]
-                    seg_lfmin[c] = lf_band[c]
-                n_open += in_seg[c]
-        else:
-            n_open = 0
-        if n_open > 0:
-            # Every open segment's features, written as selects so that the loops run as
-            # vectors: during sustained activity every channel is in a segment on every sample.
-            for c in range(n_ch):
-                yd = d_now[c]
-                seg_ymax[c] = yd if (in_seg[c] != 0) & (yd > seg_ymax[c]) else seg_ymax[c]
-                seg_ymin[c] = yd if (in_seg[c] != 0) & (yd < seg_ymin[c]) else seg_ymin[c]
-            for c in range(n_ch):
-                lf = lf_band[c]
-                seg_lfmax[c] = lf if (in_seg[c] != 0) & (lf > seg_lfmax[c]) else seg_lfmax[c]
-                seg_lfmin[c] = lf if (in_seg[c] != 0) & (lf < seg_lfmin[c]) else seg_lfmin[c]
-            for c in range(n_ch):
-                yd = d_now[c]
-                ay = abs(yd)
-                seg_energy[c] = seg_energy[c] + yd * yd if in_seg[c] != 0 else seg_energy[c]
-                seg_absmax[c] = ay if (in_seg[c] != 0) & (ay > seg_absmax[c]) else seg_absmax[c]
-            for c in range(n_ch):
-                ay = abs(d_now[c])
-                level = wave_k * floor_rms[c]
-                edge = edge_frac * seg_absmax[c]
-                level = edge if edge > level else level
-                above_now[c] = 1 if (in_seg[c] != 0) & (ay > level) else 0
-            for c in range(n_ch):
-                above = above_now[c] != 0
-                new_pot[c] = 1 if above & ((amp_first[c] < 0) | (n - amp_last[c] > pot_gap)) else 0
-                prev_amp_last[c] = amp_last[c]
-                amp_last[c] = n if above else amp_last[c]
-            for c in range(n_ch):
-                above = above_now[c] != 0
-                sign = 1 if d_now[c] > 0 else -1
-                phases[c] += 1 if above & (sign != last_sign[c]) else 0
-                last_sign[c] = sign if above else last_sign[c]
-            for c in range(n_ch):
-                seg_clip[c] = 1 if (in_seg[c] != 0) & (n - last_clip[c] <= clip_hold) else seg_clip[c]
-            for c in range(n_ch):
-                e = env[c]
-                seg_emax[c] = e if (in_seg[c] != 0) & (e > seg_emax[c]) else seg_emax[c]
-            for c in range(n_ch):
-                e = env[c]
-                level = seg_end_frac * seg_emax[c]
-                level = level if level > t_off[c] else t_off[c]
-                last_above[c] = n if (in_seg[c] != 0) & (e > level) else last_above[c]
-            # Rare and branchy again, channel by channel in order (these touch shared state):
-            # potentials' starts, sustained activity, segment ends.
-            for c in range(n_ch):
-                if in_seg[c] == 0:
-                    continue
-                if new_pot[c]:
-                    if amp_first[c] < 0:
-                        amp_first[c] = n
-                        pots[c] = 1
-                    else:
-                        pots[c] += 1
-                        if pots[c] == 2:
-                            pot1_end[c] = prev_amp_last[c]
-                            pot2_onset[c] = n
-                if seg_activity[c]:
-                    if gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
-                        any_active_in_episode = True
-                elif n - seg_start[c] >= activity_min \
-                        and 2.0 * seg_absmax[c] >= _ringing_limit(seg_start[c] - last_end[c], last_pp[c], p, gi):
-                    # A long burst is activity, unless it is the ringing of a large potential.
-                    seg_activity[c] = 1
-                    _episode_activity(c, seg_start[c], n, ci, cf, gi)
+        for c in range(n_ch if busy > 0 else 0):
+            if hist_count[c] < warm_blocks:
+                continue
+            # Clipping: a value repeated at the most extreme level seen, far from baseline.
+            if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c] \
+                    and (raw_now[c] >= raw_hi[c] or raw_now[c] <= raw_lo[c]):
+                clipped_samples[c] += 1
+                last_clip[c] = n
+            e = env[c]
+            if in_seg[c] == 0 and e <= t_on[c]:
+                continue
+            yd = d_now[c]
+            lf = lf_band[c]
+            if in_seg[c] == 0:
+                in_seg[c] = 1
+                seg_start[c] = n
+                last_above[c] = n
+                amp_first[c] = -1
+                amp_last[c] = -1
+                phases[c] = 0
+                last_sign[c] = 0
+                seg_clip[c] = 0
+                seg_activity[c] = 0
+                pots[c] = 0
+                pot1_end[c] = -1
+                pot2_onset[c] = -1
+                seg_absmax[c] = 0.0
+                seg_emax[c] = e
+                seg_ymax[c] = yd
+                seg_ymin[c] = yd
+                seg_energy[c] = 0.0
+                seg_lfmax[c] = lf
+                seg_lfmin[c] = lf
+            if yd > seg_ymax[c]:
+                seg_ymax[c] = yd
+            if yd < seg_ymin[c]:
+                seg_ymin[c] = yd
+            if lf > seg_lfmax[c]:
+                seg_lfmax[c] = lf
+            if lf < seg_lfmin[c]:
+                seg_lfmin[c] = lf
+            seg_energy[c] += yd * yd
+            ay = abs(yd)
+            if ay > seg_absmax[c]:
+                seg_absmax[c] = ay
+            if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
+                if amp_first[c] < 0:
+                    amp_first[c] = n
+                    pots[c] = 1
+                elif n - amp_last[c] > pot_gap:
+                    pots[c] += 1
+                    if pots[c] == 2:
+                        pot1_end[c] = amp_last[c]
+                        pot2_onset[c] = n
+                amp_last[c] = n
+                sign = 1 if yd > 0 else -1
+                if sign != last_sign[c]:
+                    phases[c] += 1
+                    last_sign[c] = sign
+            if n - last_clip[c] <= clip_hold:
+                seg_clip[c] = 1
+            if seg_activity[c]:
+                if gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
                     any_active_in_episode = True
-                if n - last_above[c] > merge_gap:
-                    _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
+            elif n - seg_start[c] >= activity_min \
+                    and 2.0 * seg_absmax[c] >= _ringing_limit(seg_start[c] - last_end[c], last_pp[c], p, gi):
+                # A long burst is activity, unless it is the ringing of a large potential.
+                seg_activity[c] = 1
+                _episode_activity(c, seg_start[c], n, ci, cf, gi)
+                any_active_in_episode = True
+            if e > seg_emax[c]:
+                seg_emax[c] = e
+            if e > max(t_off[c], seg_end_frac * seg_emax[c]):
+                last_above[c] = n
+            elif n - last_above[c] > merge_gap:
+                _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
         if blk_pos[0] >= noise_block:  # every channel's block ends on the same sample
             for c in range(n_ch):

@@ -113,7 +113,6 @@ class DetectorState:
     hist: np.ndarray
     scratch: np.ndarray
     work: np.ndarray
-    iwork: np.ndarray
     seg_i: np.ndarray
     seg_f: np.ndarray
     run_i: np.ndarray
@@ -138,7 +137,6 @@ class DetectorState:
             hist=np.zeros((c, 2, config.noise_history_blocks), np.float64),
             scratch=np.zeros(config.noise_history_blocks, np.float64),
             work=np.zeros((3, c), np.float64),  # this sample: raw, filtered, detection band
-            iwork=np.zeros((3, c), np.int64),  # this sample's segment flags (kernel.WI_*)
             seg_i=np.zeros((c, L.SEG_RING, L.NSI), np.int64),
             seg_f=np.zeros((c, L.SEG_RING, L.NSF), np.float64),
             run_i=np.zeros((c, L.RUN_RING, L.NRI), np.int64),
@@ -176,5 +174,5 @@ class DetectorState:
         """Bit-for-bit equality of every array (the output buffer's drained rows excluded)."""
         mine, theirs = self.arrays(), other.arrays()
         return all(
-            np.array_equal(mine[k], theirs[k], equal_nan=True) for k in mine if k not in ("out_i", "out_f", "scratch", "work", "iwork")
+            np.array_equal(mine[k], theirs[k], equal_nan=True) for k in mine if k not in ("out_i", "out_f", "scratch", "work")
         )
