@@ -81,7 +81,7 @@ def test_guide_counts_down_the_protocol(capsys, tmp_path, monkeypatch):
                            "--guide", "--speed", 4, "--no-history")
     assert code == EXIT_OK
     assert out.count("SQUEEZE as hard as you can: 3 2 1") == 3
-    assert out.count("Relax. Rest: 20 19") == 2 and "Contraction 3 of 3 in 3 2 1" in out
+    assert out.count("Relax. Rest: 20 19") == 2 and "Contraction 3 of 3: get ready: 3 2 1" in out
     assert waits == [0.25] * (3 * (3 + 3) + 2 * 20)
     assert out.index("Done: relax.") < out.index("score ")
 

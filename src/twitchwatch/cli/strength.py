@@ -21,8 +21,9 @@ from datetime import datetime
 import numpy as np
 
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
-from twitchwatch.assess import score_check, strength_trend
+from twitchwatch.assess import strength_trend
 from twitchwatch.assess.strength import TRIALS_PER_CHECK
+from twitchwatch.assess.strength_protocol import CONTRACT_S, REST_S, protocol_steps, score_best_channel
 from twitchwatch.cli.arguments import sampling_rate as fs_arg
 from twitchwatch.cli import UserError
 from twitchwatch.cli.assessment import HISTORY_HELP, database_errors, muscle, open_store
@@ -34,13 +35,11 @@ from twitchwatch.sources import FileSource
 MAX_CHECK_S = 600.0
 #: the simulated check: 3 contractions of 3-4 s in this much signal
 SIM_CHECK_S = 24.0
-CONTRACT_S = 3
-REST_S = 20
 CHUNK = 8192
 
 EPILOG = f"""\
 protocol: sit still, relax; then {TRIALS_PER_CHECK} times: contract the muscle as hard as you
-can for {CONTRACT_S} s, then rest {REST_S} s. Record it (e.g. with LabRecorder), then score
+can for {CONTRACT_S:g} s, then rest {REST_S:g} s. Record it (e.g. with LabRecorder), then score
 the file; or try it on the simulator (--scenario voluntary, --effort 0.1-1).
 
 score: per contraction the peak of a 250 ms sliding RMS of the band-passed
@@ -123,21 +122,20 @@ def _when(value: str) -> datetime:
 
 # ---- the protocol ---------------------------------------------------------------------------
 def guide(out, sleep, speed: float) -> None:
-    def count(seconds: int, what: str):
-        out.write(what)
-        for k in range(seconds, 0, -1):
+    """Count the protocol's steps down (the window's wizard follows the same steps)."""
+    steps = protocol_steps()
+    out.write(f"Strength check: {TRIALS_PER_CHECK} maximal contractions of {CONTRACT_S:g} s, "
+              f"{REST_S:g} s rest between. {steps[0].text}\n")
+    for step in steps[1:]:
+        if step.duration_s <= 0:
+            out.write(step.text + "\n")
+            continue
+        out.write(step.text.rstrip("…!.") + ":")
+        for k in range(int(round(step.duration_s)), 0, -1):
             out.write(f" {k}")
             out.flush()
             sleep(1.0 / speed)
         out.write("\n")
-    out.write(f"Strength check: {TRIALS_PER_CHECK} maximal contractions of {CONTRACT_S} s, "
-              f"{REST_S} s rest between. Sit still and relax.\n")
-    for i in range(1, TRIALS_PER_CHECK + 1):
-        count(3, f"Contraction {i} of {TRIALS_PER_CHECK} in")
-        count(CONTRACT_S, "SQUEEZE as hard as you can:")
-        if i < TRIALS_PER_CHECK:
-            count(REST_S, "Relax. Rest:")
-    out.write("Done: relax.\n")
     out.flush()
 
 
@@ -192,16 +190,12 @@ def run(args) -> int:
             raise UserError(f"channel {args.channel} does not exist: the input has {data.shape[1]}")
         y = band_passed(data, fs)
         taken_at = args.taken_at or datetime.now().astimezone()
-        channels = [args.channel - 1] if args.channel else range(data.shape[1])
-        scored, errors = [], []
-        for c in channels:
-            try:
-                scored.append((c, score_check(y[:, c], fs, args.label, taken_at, source=source)))
-            except ValueError as exc:
-                errors.append(f"{labels[c]}: {exc}")
-        if not scored:
-            raise UserError(f"{source}: no channel holds a usable check ({'; '.join(errors)})")
-        c, check = max(scored, key=lambda item: item[1].score_uv)
+        try:
+            best = score_best_channel(y, fs, args.label, taken_at, source=source, channel_labels=labels,
+                                      channel=args.channel - 1 if args.channel else None)
+        except ValueError as exc:
+            raise UserError(f"{source}: {exc}") from None
+        c, check = best.channel, best.check
         print(f"strength check {args.label!r} from {source}, channel {c + 1} ({labels[c]}):")
         print("  contractions (peak 250 ms RMS): "
               + ", ".join(f"{p:.0f} µV" for p in check.trial_peaks_uv))
