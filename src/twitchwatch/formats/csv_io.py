@@ -51,6 +51,7 @@ from twitchwatch.formats.recording import (
     check_rate_agrees,
     round_rate,
 )
+from twitchwatch.formats.text_scan import numbered_blocks
 
 CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
 _ENCODING = "utf-8-sig"  # tolerate a byte-order mark
@@ -91,18 +92,8 @@ class CsvRecording(Recording):
 def _blocks(path: Path, first_line: int, rows: int) -> Iterator[tuple[list[str], list[int]]]:
     """Data lines in blocks of `rows`, with their 1-based line numbers; comments and blanks skipped."""
     with _open_text(path) as f:
-        lines: list[str] = []
-        numbers: list[int] = []
-        for number, line in enumerate(itertools.islice(f, first_line - 1, None), start=first_line):
-            if is_comment_or_blank(line):
-                continue
-            lines.append(line)
-            numbers.append(number)
-            if len(lines) == rows:
-                yield lines, numbers
-                lines, numbers = [], []
-        if lines:
-            yield lines, numbers
+        numbered = enumerate(itertools.islice(f, first_line - 1, None), start=first_line)
+        yield from numbered_blocks(((n, line) for n, line in numbered if not is_comment_or_blank(line)), rows)
 
 
 def _cut_off(line: str, layout: CsvLayout) -> bool:

@@ -44,7 +44,7 @@ from twitchwatch.formats.recording import (
     check_rate_agrees,
 )
 from twitchwatch.formats.signal_select import SignalSpec, select_signals, signals_text
-from twitchwatch.formats.text_scan import TextScan
+from twitchwatch.formats.text_scan import TextScan, numbered_blocks
 
 OPENSIGNALS_EXTENSIONS = (".txt",)
 _MAGIC = b"# OpenSignals"
@@ -159,22 +159,13 @@ class OpenSignalsRecording(Recording):
 
 def _blocks(path: Path, header_lines: int, rows: int) -> Iterator[tuple[list[str], list[int]]]:
     with open(path, "rb") as f:  # lines end at b"\n" only, as `TextScan` counts them
-        lines: list[str] = []
-        numbers: list[int] = []
-        for number, raw in enumerate(f, start=1):
-            if number <= header_lines:
-                continue
-            line = raw.decode("latin-1")
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            lines.append(line)
-            numbers.append(number)
-            if len(lines) == rows:
-                yield lines, numbers
-                lines, numbers = [], []
-        if lines:
-            yield lines, numbers
+        def data_lines() -> Iterator[tuple[int, str]]:
+            for number, raw in enumerate(f, start=1):
+                line = raw.decode("latin-1")
+                stripped = line.strip()
+                if number > header_lines and stripped and not stripped.startswith("#"):
+                    yield number, line
+        yield from numbered_blocks(data_lines(), rows)
 
 
 def _parse_block(lines: list[str], numbers: list[int], n_fields: int, where: str) -> np.ndarray:

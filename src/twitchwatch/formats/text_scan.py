@@ -8,6 +8,7 @@ counting the rows of a 100 MB export takes a fraction of a second and the reader
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 _SUSPECT_BYTES = re.compile(rb"[^0-9.eE+\-\s]|\.[0-9]*\.")
@@ -74,3 +75,22 @@ class TextScan:
                 self.too_many = True
                 return
             self.suspects.append(count + 1)
+
+
+def numbered_blocks(numbered_lines: Iterable[tuple[int, str]],
+                    rows: int) -> Iterator[tuple[list[str], list[int]]]:
+    """(line number, data line) pairs in blocks of `rows`: the lines and their numbers.
+
+    The text readers filter and decode their lines each their own way, then batch them here so
+    that a block is parsed at once and an error can still name its line.
+    """
+    lines: list[str] = []
+    numbers: list[int] = []
+    for number, line in numbered_lines:
+        lines.append(line)
+        numbers.append(number)
+        if len(lines) == rows:
+            yield lines, numbers
+            lines, numbers = [], []
+    if lines:
+        yield lines, numbers

@@ -44,7 +44,7 @@ from twitchwatch.formats.recording import (
     round_rate,
 )
 from twitchwatch.formats.signal_select import SignalSpec, select_signals
-from twitchwatch.formats.text_scan import TextScan
+from twitchwatch.formats.text_scan import TextScan, numbered_blocks
 
 WFDB_EXTENSIONS = (".hea", ".dat")
 PHYSIONET_TEXT_EXTENSIONS = (".txt",)
@@ -311,20 +311,13 @@ class PhysioNetTextRecording(Recording):
 
 def _blocks(path: Path, rows: int) -> Iterator[tuple[list[str], list[int]]]:
     with open(path, "rb") as f:  # lines end at b"\n" only, as `TextScan` counts them
-        lines: list[str] = []
-        numbers: list[int] = []
-        for number, raw in enumerate(f, start=1):
-            line = raw.decode(_ENCODING)
-            stripped = line.strip()
-            if not stripped or stripped.startswith(_TEXT_COMMENT):
-                continue
-            lines.append(line)
-            numbers.append(number)
-            if len(lines) == rows:
-                yield lines, numbers
-                lines, numbers = [], []
-        if lines:
-            yield lines, numbers
+        def data_lines() -> Iterator[tuple[int, str]]:
+            for number, raw in enumerate(f, start=1):
+                line = raw.decode(_ENCODING)
+                stripped = line.strip()
+                if stripped and not stripped.startswith(_TEXT_COMMENT):
+                    yield number, line
+        yield from numbered_blocks(data_lines(), rows)
 
 
 def _parse_block(lines: list[str], numbers: list[int], n_fields: int, where: str) -> np.ndarray:
