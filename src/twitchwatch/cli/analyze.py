@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from twitchwatch.cli.arguments import sampling_rate as fs_arg
-from twitchwatch.cli.arguments import file_unit
+from twitchwatch.cli.arguments import check_output_path, file_unit
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE, __version__, logger
 from twitchwatch.assess import CONTEXT_TAGS, RED_FLAG_SYMPTOMS, STATUSES, format_assessment
@@ -236,20 +236,6 @@ def analyze_file(path: str, args, writer: EventCsvWriter | None) -> SessionSumma
 
 
 # ---- outputs -------------------------------------------------------------------------------------
-def _check_output(path: str | None, inputs: list[str]) -> None:
-    if path is None:
-        return
-    p = Path(path)
-    parent = p.resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"cannot write {path}: folder {parent} does not exist")
-    if p.is_dir():
-        raise UserError(f"cannot write {path}: it is a folder; give a file name")
-    for f in inputs:
-        if Path(f).exists() and Path(f).resolve() == p.resolve():
-            raise UserError(f"{path} is also an input file; choose another output name")
-
-
 def _clean(value):
     """JSON-safe: non-finite floats become null."""
     if isinstance(value, float):
@@ -299,8 +285,8 @@ def write_summary_json(path: str, records: list[dict], summaries: list[SessionSu
 # ---- the command ---------------------------------------------------------------------------------
 def run(args) -> int:
     files = list(args.files)
-    _check_output(args.events_out, files)
-    _check_output(args.summary_out, files)
+    check_output_path(args.events_out, files)
+    check_output_path(args.summary_out, files)
     if args.events_out and args.summary_out and \
             Path(args.events_out).resolve() == Path(args.summary_out).resolve():
         raise UserError("--events-out and --summary-out are the same file; give two names")

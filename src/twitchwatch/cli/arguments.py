@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -67,3 +68,20 @@ def live_unit(value: str) -> str:
         raise argparse.ArgumentTypeError(
             f"unit must be one of {', '.join(LIVE_UNITS)} (counts needs --uv-per-count), "
             f"got {value!r}") from None
+
+
+def check_output_path(path: str | None, inputs: Sequence[str] = ()) -> None:
+    """Refuse, before any work, an output file that cannot be written or would overwrite an input."""
+    from twitchwatch.cli import UserError  # the package imports this module
+
+    if path is None:
+        return
+    p = Path(path)
+    parent = p.resolve().parent
+    if not parent.is_dir():
+        raise UserError(f"cannot write {path}: folder {parent} does not exist")
+    if p.is_dir():
+        raise UserError(f"cannot write {path}: it is a folder; give a file name")
+    for f in inputs:
+        if Path(f).exists() and Path(f).resolve() == p.resolve():
+            raise UserError(f"{path} is also an input file; choose another output name")

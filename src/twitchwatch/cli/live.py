@@ -18,13 +18,12 @@ import sys
 import textwrap
 import threading
 import time
-from pathlib import Path
 
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, UserError
 from twitchwatch.checks import InputLayoutError
-from twitchwatch.cli.arguments import live_unit
+from twitchwatch.cli.arguments import check_output_path, live_unit
 from twitchwatch.cli.demo import DEFAULT_HEIGHT, DEFAULT_WIDTH, LOG_REFRESH_S, TTY_REFRESH_S, \
     _fit, _isatty, activity_text, event_line
 from twitchwatch.cli.assessment import add_status_arguments, assess_summary, open_store
@@ -326,17 +325,6 @@ class LiveScreen:
 
 
 # ---- the command -----------------------------------------------------------------------------------
-def _check_output(path: str | None) -> None:
-    if path is None:
-        return
-    p = Path(path)
-    parent = p.resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"cannot write {path}: folder {parent} does not exist")
-    if p.is_dir():
-        raise UserError(f"cannot write {path}: it is a folder; give a file name")
-
-
 def run(args) -> int:
     import numpy as np
 
@@ -348,8 +336,8 @@ def run(args) -> int:
     from twitchwatch.assess.evidence import utc_now
 
     out = sys.stdout
-    _check_output(args.events_out)
-    _check_output(args.record)
+    check_output_path(args.events_out)
+    check_output_path(args.record)
     store = None if args.no_history else open_store(args.history_db)
     started_at = utc_now()
     stop = threading.Event()

@@ -20,13 +20,12 @@ import numpy as np
 
 from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
-from twitchwatch.cli.arguments import file_unit
+from twitchwatch.cli.arguments import check_output_path, file_unit
 from twitchwatch.cli.arguments import sampling_rate as fs_arg
 from twitchwatch.cli.arguments import suffix as suffix_arg
 from twitchwatch.cli.analyze import (
     MAX_CHUNK_SAMPLES,
     Progress,
-    _check_output,
     _chunk_samples,
     _isatty,
     write_summary_json,
@@ -258,8 +257,8 @@ def run(args) -> int:
     if problem:
         print(f"twitchwatch replay: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    _check_output(args.events_out, [args.file])
-    _check_output(args.summary_out, [args.file])
+    check_output_path(args.events_out, [args.file])
+    check_output_path(args.summary_out, [args.file])
     if args.events_out and args.summary_out and \
             Path(args.events_out).resolve() == Path(args.summary_out).resolve():
         raise UserError("--events-out and --summary-out are the same file; give two names")

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from twitchwatch.cli import UserError
+from twitchwatch.cli.arguments import check_output_path
 from twitchwatch.sim import SCENARIOS, Simulation, simulate, write_truth_csv
 from twitchwatch.sim.constants import CHANNELS_MAX, CHANNELS_MIN, FS_MAX_HZ, FS_MIN_HZ
 
@@ -198,19 +199,9 @@ def _stream(sim: Simulation, name: str) -> int:
     return pushed
 
 
-def _check_writable(path: str | None) -> None:
-    if path is None:
-        return
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"cannot write {path}: folder {parent} does not exist")
-    if Path(path).is_dir():
-        raise UserError(f"cannot write {path}: it is a folder; give a file name")
-
-
 def run(args) -> int:
-    _check_writable(args.out)
-    _check_writable(args.truth)
+    check_output_path(args.out)
+    check_output_path(args.truth)
     if args.out and args.truth and Path(args.out).resolve() == Path(args.truth).resolve():
         raise UserError(f"--out and --truth are the same file ({args.out}); give two names")
     try:
