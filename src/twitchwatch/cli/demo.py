@@ -137,20 +137,31 @@ def render_screen(session: Session, *, scenario: str, speed: float, total_s: flo
         "latest events (newest first):",
         f"  {'time s':>9}  {'kind':<13}  {'channel':<7}  {'uV p-p':>7}  flags",
     ]
-    recent = list(s.events)[-LATEST_SHOWN:]
-    lines.extend("  " + event_line(e, s.fs_hz, labels) for e in reversed(recent))
-    if not recent:
+    return screen_tail(lines, list(s.events)[-LATEST_SHOWN:], s.fs_hz, labels,
+                       session.quality(), width, height)
+
+
+def screen_tail(lines: list[str], recent_events, fs_hz: float, labels, qualities, width: int,
+                height: int | None, *, empty_quality: str | None = None) -> list[str]:
+    """Below a view's own header lines: the latest events (newest first), each channel's quality
+    and the not-a-diagnostic-device footer, fitted to ``width`` x ``height`` (channels' quality
+    lines are left out to fit, saying how many). Shared by the demo, replay and live views."""
+    lines = list(lines)
+    lines.extend("  " + event_line(e, fs_hz, labels) for e in reversed(recent_events))
+    if not recent_events:
         lines.append("  (none yet)")
     lines.append("signal quality:")
     w = max(len(x) for x in labels)
     quality = []
-    for q in session.quality():
+    for q in qualities:
         noise, mains, clip, ecg = quality_cells(q)
         if mains:
             quality.append(f"  {labels[q.channel]:<{w}}  noise {noise:>5} uV RMS  mains {mains}  "
                            f"clipping {clip}  ECG {ecg}")
         else:
             quality.append(f"  {labels[q.channel]:<{w}}  {noise}")
+    if not quality and empty_quality:
+        quality.append(empty_quality)
     footer = textwrap.wrap(NOT_A_DIAGNOSTIC_DEVICE, width)
     if height is not None:
         room = height - len(lines) - len(footer)

@@ -15,7 +15,6 @@ import math
 import shutil
 import signal
 import sys
-import textwrap
 import threading
 import time
 
@@ -25,9 +24,9 @@ from twitchwatch.cli import EXIT_INTERRUPTED, EXIT_OK, UserError
 from twitchwatch.checks import InputLayoutError
 from twitchwatch.cli.arguments import check_output_path, live_unit
 from twitchwatch.cli.demo import DEFAULT_HEIGHT, DEFAULT_WIDTH, LOG_REFRESH_S, TTY_REFRESH_S, \
-    _fit, _isatty, activity_text, event_line
+    _isatty, activity_text, screen_tail
 from twitchwatch.cli.assessment import add_status_arguments, assess_summary, open_store
-from twitchwatch.cli.report import counts_text, format_summary, quality_cells, rate_text
+from twitchwatch.cli.report import counts_text, format_summary, rate_text
 
 LATEST_SHOWN = 5
 DEFAULT_RESOLVE_TIMEOUT_S = 5.0
@@ -247,29 +246,9 @@ def render_screen(monitor, args, elapsed_s: float, width: int = DEFAULT_WIDTH,
         "latest events (newest first; time on the stream's timeline):",
         f"  {'time s':>9}  {'kind':<13}  {'channel':<7}  {'uV p-p':>7}  flags",
     ]
-    recent = list(s.events)[-LATEST_SHOWN:]
-    lines.extend("  " + event_line(_timeline_event(monitor, e), s.fs_hz, labels) for e in reversed(recent))
-    if not recent:
-        lines.append("  (none yet)")
-    lines.append("signal quality:")
-    w = max(len(x) for x in labels)
-    quality = []
-    for q in (session.quality() if s.samples else []):
-        noise, mains, clip, ecg = quality_cells(q)
-        if mains:
-            quality.append(f"  {labels[q.channel]:<{w}}  noise {noise:>5} uV RMS  mains {mains}  "
-                           f"clipping {clip}  ECG {ecg}")
-        else:
-            quality.append(f"  {labels[q.channel]:<{w}}  {noise}")
-    if not quality:
-        quality.append("  (no signal yet)")
-    footer = textwrap.wrap(NOT_A_DIAGNOSTIC_DEVICE, width)
-    if height is not None:
-        room = height - len(lines) - len(footer)
-        if len(quality) > room:
-            keep = max(0, room - 1)
-            quality = quality[:keep] + [f"  (+{len(quality) - keep} more channels: enlarge the window)"]
-    return [_fit(line, width) for line in lines + quality] + footer
+    recent = [_timeline_event(monitor, e) for e in list(s.events)[-LATEST_SHOWN:]]
+    return screen_tail(lines, recent, s.fs_hz, labels, session.quality() if s.samples else [], width,
+                       height, empty_quality="  (no signal yet)")
 
 
 def status_line(monitor, elapsed_s: float) -> str:
