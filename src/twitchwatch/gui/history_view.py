@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 
-from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.assess import HistoryError, HistoryStore, default_history_path
 from twitchwatch.assess.trends import context_rates, strength_trends
 from twitchwatch.gui import theme
+from twitchwatch.gui.disclaimer import disclaimer_label
 from twitchwatch.gui.qt import QtCore, QtWidgets
 
 SESSION_COLUMNS = ("Start", "Length", "Muscle", "Twitches", "Twitches/min", "Cramps", "Status",
@@ -127,6 +127,19 @@ def _table(columns) -> QtWidgets.QTableWidget:
     return t
 
 
+def _tab_page(table, plot, note, heights_px) -> QtWidgets.QWidget:
+    """A tab: the table above its plot (a splitter between them), a note below."""
+    page = QtWidgets.QWidget()
+    split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+    split.addWidget(table)
+    split.addWidget(plot)
+    split.setSizes(list(heights_px))
+    lay = QtWidgets.QVBoxLayout(page)
+    lay.addWidget(split, 1)
+    lay.addWidget(note)
+    return page
+
+
 class HistoryDialog(QtWidgets.QDialog):
     def __init__(self, parent=None, path: str | Path | None = None) -> None:
         super().__init__(parent)
@@ -146,14 +159,7 @@ class HistoryDialog(QtWidgets.QDialog):
         self.rate_plot.setLabel("bottom", "date of the session")
         self.context_text = QtWidgets.QLabel("")
         self.context_text.setWordWrap(True)
-        sessions_page = QtWidgets.QWidget()
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split.addWidget(self.session_table)
-        split.addWidget(self.rate_plot)
-        split.setSizes([260, 240])
-        lay = QtWidgets.QVBoxLayout(sessions_page)
-        lay.addWidget(split, 1)
-        lay.addWidget(self.context_text)
+        sessions_page = _tab_page(self.session_table, self.rate_plot, self.context_text, (260, 240))
 
         self.strength_table = _table(STRENGTH_COLUMNS)
         self.strength_plot = _date_plot("strength score (µV RMS)")
@@ -161,21 +167,12 @@ class HistoryDialog(QtWidgets.QDialog):
         self.strength_plot.addLegend(offset=(-10, -10))  # bottom right: the scores sit high
         self.trend_text = QtWidgets.QLabel("")
         self.trend_text.setWordWrap(True)
-        strength_page = QtWidgets.QWidget()
-        split2 = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        split2.addWidget(self.strength_table)
-        split2.addWidget(self.strength_plot)
-        split2.setSizes([220, 260])
-        lay2 = QtWidgets.QVBoxLayout(strength_page)
-        lay2.addWidget(split2, 1)
-        lay2.addWidget(self.trend_text)
+        strength_page = _tab_page(self.strength_table, self.strength_plot, self.trend_text, (220, 260))
 
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(sessions_page, "Sessions")
         self.tabs.addTab(strength_page, "Strength checks")
-        disclaimer = QtWidgets.QLabel(NOT_A_DIAGNOSTIC_DEVICE)
-        disclaimer.setWordWrap(True)
-        disclaimer.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
+        disclaimer = disclaimer_label()
         refresh = QtWidgets.QPushButton("Refresh")
         refresh.clicked.connect(self.refresh)
         close = QtWidgets.QPushButton("Close")

@@ -12,8 +12,8 @@ import threading
 
 from twitchwatch.gui.qt import QtCore, QtWidgets
 
-from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.gui import theme
+from twitchwatch.gui.disclaimer import disclaimer_label
 from twitchwatch.gui.replay_controls import SPEEDS, speed_text
 from twitchwatch.gui.source_spec import SourceSpec, list_lsl_streams, lsl_available
 
@@ -126,9 +126,7 @@ class SourcePicker(QtWidgets.QWidget):
         self._searching = False
         self._looked = False
 
-        disclaimer = QtWidgets.QLabel(NOT_A_DIAGNOSTIC_DEVICE)
-        disclaimer.setWordWrap(True)
-        disclaimer.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
+        disclaimer = disclaimer_label()
 
         self.streams.setMinimumHeight(150)
         steps = QtWidgets.QLabel(GETTING_STARTED)

@@ -7,8 +7,8 @@ import html
 
 from twitchwatch.gui.qt import QtCore, QtWidgets
 
-from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch.gui import theme
+from twitchwatch.gui.disclaimer import disclaimer_label
 from twitchwatch.gui.status_logic import StatusInfo, vocabulary
 
 #: checkbox labels that fit two to a row; the full description is the tooltip
@@ -44,9 +44,7 @@ class StatusPanel(QtWidgets.QWidget):
             w.setWordWrap(True)
             w.setTextFormat(QtCore.Qt.TextFormat.RichText)
             w.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
-        self.disclaimer = QtWidgets.QLabel(NOT_A_DIAGNOSTIC_DEVICE)
-        self.disclaimer.setWordWrap(True)
-        self.disclaimer.setStyleSheet(f"color: {theme.MUTED}; font-size: 11px; font-style: italic;")
+        self.disclaimer = disclaimer_label(11)
         self._set_colour("listening")
 
         self.moving = QtWidgets.QPushButton("I am moving")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from twitchwatch import NOT_A_DIAGNOSTIC_DEVICE
 from twitchwatch._logging import logger
 import numpy as np
 import pyqtgraph as pg
@@ -33,6 +32,7 @@ from twitchwatch.assess.strength_protocol import (
     DONE, SQUEEZE, ChannelScore, protocol_steps, score_best_channel, step_at,
 )
 from twitchwatch.gui import theme
+from twitchwatch.gui.disclaimer import disclaimer_label
 from twitchwatch.gui.model import ENDED, FAILED, Capture, Snapshot
 from twitchwatch.gui.qt import QtCore, QtWidgets
 from twitchwatch.gui.source_spec import SourceSpec
@@ -175,9 +175,7 @@ class StrengthWizard(QtWidgets.QDialog):
         self.result_plot.setLabel("bottom", "time in the check (s)")
         self.result_plot.setMinimumHeight(170)
         self.result_plot.hide()
-        disclaimer = QtWidgets.QLabel(NOT_A_DIAGNOSTIC_DEVICE)
-        disclaimer.setWordWrap(True)
-        disclaimer.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
+        disclaimer = disclaimer_label()
         again = QtWidgets.QPushButton("Another check")
         again.clicked.connect(self.reset)
         close = QtWidgets.QPushButton("Close")
