@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from oracles import signals as sg
 from twitchwatch.engine import Detector
 from twitchwatch.engine import layout as L
+from twitchwatch.engine import state as state_module
 from twitchwatch.sim import simulate
 
 SCENARIOS = ("rest-benign", "cramp", "ecg-contaminated", "mixed", "noisy-consumer-250hz")
@@ -213,9 +214,11 @@ def test_voluntary_marks_at_absolute_samples_are_chunk_invariant(marks, sizes):
     assert_runs_identical(run(x, fs, scale, sizes, True, marks), reference, f"marks {marks} chunks {sizes}")
 
 
-def test_more_events_than_the_output_buffer_in_one_call():
+def test_more_events_than_the_output_buffer_in_one_call(monkeypatch):
     """A long recording in one call: the kernel stops when its output buffer is nearly full and
-    the wrapper drains it and goes on; nothing is lost or reordered."""
+    the wrapper drains it and goes on; nothing is lost or reordered. A 256-row buffer (the real
+    one holds two spans' worst case) also makes the kernel shorten its spans to the room left."""
+    monkeypatch.setattr(state_module, "OUTPUT_CAPACITY", 256)
     fs = 500.0
     rng = np.random.default_rng(4)
     n = int(420 * fs)
@@ -239,7 +242,10 @@ _OVERFLOW_SCRIPT = textwrap.dedent(
     import numpy as np
     sys.path.insert(0, {tests!r})
     from oracles import signals as sg
+    import twitchwatch.engine.state as state_module
     from twitchwatch.engine import Detector
+
+    state_module.OUTPUT_CAPACITY = 256  # small, so that the buffer is often nearly full
 
     fs, C = 1000.0, 16
 
@@ -297,9 +303,10 @@ _OVERFLOW_SCRIPT = textwrap.dedent(
 
 
 def test_one_sample_deciding_many_events_does_not_overflow_the_output_buffer():
-    """Up to PENDING_CAPACITY events can be decided on one sample, but the kernel only keeps 4
-    rows free: with 249-252 undrained events, the next such sample writes past `out_i`/`out_f`
-    (heap corruption: glibc aborts, or the event is silently lost)."""
+    """Up to PENDING_CAPACITY events can be decided on one sample: the kernel must keep room for
+    that many before every sample it processes, or the next such sample writes past
+    `out_i`/`out_f` (heap corruption: glibc aborts, or the event is silently lost). A kernel
+    that once kept only 4 rows free failed here with 249-252 undrained events."""
     tests_dir = str(Path(__file__).resolve().parents[1])
     proc = subprocess.run([sys.executable, "-c", _OVERFLOW_SCRIPT.format(tests=tests_dir)],
                           capture_output=True, text=True, timeout=120)

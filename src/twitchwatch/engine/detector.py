@@ -27,8 +27,7 @@ from twitchwatch.engine.vector_loops import channel_lanes
 MIN_FS_HZ = 100.0
 MAX_FS_HZ = 20000.0
 LOW_RATE_WARNING_HZ = 250.0
-#: larger input values (1 kV) cannot be biosignals: they are treated like NaN
-MAX_ABS_UV = 1e9
+MAX_ABS_UV = L.MAX_ABS_UV
 _ACCEPTED_DTYPES = (np.float32, np.float64, np.int16, np.int32)
 #: input dtypes the kernel has been called with in this process (compiled or loaded from cache)
 _kernel_ready_for: set[np.dtype] = set()
@@ -94,7 +93,6 @@ class Detector:
         self.design = design_filters(fs_hz, self.config)
         self.params = derived_parameters(fs_hz, self.n_channels, self.config)
         self.state = DetectorState.create(self.n_channels, self.design, self.config)
-        self.nonfinite_samples = 0
         self._finished = False
         self._no_filtered = np.zeros((0, self.n_channels), np.float64)
 
@@ -102,6 +100,11 @@ class Detector:
     @property
     def samples_processed(self) -> int:
         return int(self.state.gi[L.G_N])
+
+    @property
+    def nonfinite_samples(self) -> int:
+        """Input samples so far that were NaN, Inf or beyond MAX_ABS_UV (processed as 0 µV)."""
+        return int(self.state.gi[L.G_INVALID_SAMPLES])
 
     def set_voluntary(self, moving: bool) -> None:
         """The user's "I am moving" marker: activity from now on is voluntary contraction."""
@@ -120,15 +123,8 @@ class Detector:
                 x = x.astype(np.float64)
             else:
                 raise ValueError(f"chunk dtype must be numeric (float32/float64/int16/int32), got {x.dtype}")
-        if x.dtype.kind == "f" and x.size:
-            # NaN, Inf and absurd values (beyond 1 kV) would poison the filters' state for good.
-            valid = np.isfinite(x) & (np.abs(x) * abs(self.unit_scale) <= MAX_ABS_UV)
-            if not valid.all():
-                bad = int(x.size - valid.sum())
-                self.nonfinite_samples += bad
-                logger.warning("%d invalid samples (NaN, Inf or beyond %.0e µV) replaced by 0 µV at sample %d",
-                               bad, MAX_ABS_UV, self.samples_processed)
-                x = np.where(valid, x, 0.0).astype(x.dtype)
+        # NaN, Inf and absurd values (beyond MAX_ABS_UV) are replaced by 0 µV in the kernel, as it
+        # reads them: one such value would poison the filters' state for good.
         return np.ascontiguousarray(x)
 
     def process(self, chunk, *, filtered_out: np.ndarray | None = None) -> list[Event]:
@@ -148,6 +144,7 @@ class Detector:
         events: list[Event] = []
         start = 0
         s = self.state
+        first_sample, invalid_before = self.samples_processed, self.nonfinite_samples
         while True:
             rest = x[start:]
             y = self._no_filtered if filtered_out is None else filtered_out[start:]
@@ -167,6 +164,10 @@ class Detector:
             events.extend(self._drain())
             start += used
             if start >= x.shape[0]:
+                invalid = self.nonfinite_samples - invalid_before
+                if invalid:
+                    logger.warning("%d invalid samples (NaN, Inf or beyond %.0e µV) replaced by 0 µV in the chunk "
+                                   "starting at sample %d", invalid, MAX_ABS_UV, first_sample)
                 return events
             if used == 0 and filtered_out is not None:
                 pass  # drained; the next call continues where this one stopped

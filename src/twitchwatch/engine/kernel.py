@@ -629,40 +629,170 @@ def _end_mains_block(p, cf, gi, zn):
     gi[L.G_MAINS_POS] = 0
 
 
-@njit(cache=True, nogil=True)
-def _sos_section_all(sos, s, z, v, n_ch):
-    """Section `s` for every channel: the arithmetic of `_sos_step`, coefficients hoisted.
+# ---- the front end, over a span of samples ----------------------------------------------------------
+# The filters do not depend on what detection decides (only on the mains family, which changes at
+# mains-block ends, where a span always ends), so they run ahead over a span of samples before
+# the per-sample detection. Each loop below handles one sample of every channel per iteration;
+# consecutive iterations depend on each other only through each section's own two state values,
+# so the processor overlaps samples instead of waiting for one sample's whole filter chain.
+# Within a sample the arithmetic is that of `_sos_step`, section after section, so results are
+# bit-identical to filtering sample by sample (and to scipy's sosfilt).
 
-    Indexes z[s, k, c] directly: taking row views here, once per sample and section, cost
-    reference-count updates (atomic) that outweighed the arithmetic.
-    """
+
+@njit(cache=True, nogil=True)
+def _section_span(sos, s, z, buf, k, nb, n_ch):
+    """Section `s` of `sos` (state z[s]) over rows :nb of buf[k], in place."""
     b0 = sos[s, 0]
     b1 = sos[s, 1]
     b2 = sos[s, 2]
     a1 = sos[s, 4]
     a2 = sos[s, 5]
-    for c in range(n_ch):
-        xc = v[c]
-        yc = b0 * xc + z[s, 0, c]
-        z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
-        z[s, 1, c] = b2 * xc - a2 * yc
-        v[c] = yc
+    for i in range(nb):
+        for c in range(n_ch):
+            xc = buf[k, i, c]
+            yc = b0 * xc + z[s, 0, c]
+            z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
+            z[s, 1, c] = b2 * xc - a2 * yc
+            buf[k, i, c] = yc
 
 
 @njit(cache=True, nogil=True)
-def _notch_section_all(sos_notch, fam, s, z, v, n_ch):
-    """`_sos_section_all` for section `s` of mains family `fam` (no view of sos_notch[fam])."""
-    b0 = sos_notch[fam, s, 0]
-    b1 = sos_notch[fam, s, 1]
-    b2 = sos_notch[fam, s, 2]
-    a1 = sos_notch[fam, s, 4]
-    a2 = sos_notch[fam, s, 5]
-    for c in range(n_ch):
-        xc = v[c]
-        yc = b0 * xc + z[s, 0, c]
-        z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
-        z[s, 1, c] = b2 * xc - a2 * yc
-        v[c] = yc
+def _load_span(x, t0, nb, scale, buf, n_ch):
+    """Input rows t0..t0+nb in µV, into buf[0]; returns how many were invalid (NaN, Inf or
+    beyond MAX_ABS_UV) and replaced by 0 µV."""
+    invalid = 0
+    zero = 0.0 * scale
+    for i in range(nb):
+        for c in range(n_ch):
+            v = np.float64(x[t0 + i, c]) * scale
+            valid = abs(v) <= L.MAX_ABS_UV  # False for NaN
+            buf[0, i, c] = v if valid else zero
+            invalid += 0 if valid else 1
+    return invalid
+
+
+@njit(cache=True, nogil=True)
+def _bandpass2_span(sos, z, buf, nb, n_ch):
+    """The usual band-pass (one high-pass and one low-pass section) fused: buf[0] -> buf[1]."""
+    hb0 = sos[0, 0]
+    hb1 = sos[0, 1]
+    hb2 = sos[0, 2]
+    ha1 = sos[0, 4]
+    ha2 = sos[0, 5]
+    lb0 = sos[1, 0]
+    lb1 = sos[1, 1]
+    lb2 = sos[1, 2]
+    la1 = sos[1, 4]
+    la2 = sos[1, 5]
+    for i in range(nb):
+        for c in range(n_ch):
+            xc = buf[0, i, c]
+            yc = hb0 * xc + z[0, 0, c]
+            z[0, 0, c] = hb1 * xc - ha1 * yc + z[0, 1, c]
+            z[0, 1, c] = hb2 * xc - ha2 * yc
+            xc = yc
+            yc = lb0 * xc + z[1, 0, c]
+            z[1, 0, c] = lb1 * xc - la1 * yc + z[1, 1, c]
+            z[1, 1, c] = lb2 * xc - la2 * yc
+            buf[1, i, c] = yc
+
+
+@njit(cache=True, nogil=True)
+def _goertzel_span(c0, c1, g0_s1, g0_s2, g1_s1, g1_s2, buf, nb, n_ch):
+    """Mains meters (Goertzel at both candidate frequencies) on the band-passed signal."""
+    for i in range(nb):
+        for c in range(n_ch):
+            y = buf[1, i, c]
+            g = y + c0 * g0_s1[c] - g0_s2[c]
+            g0_s2[c] = g0_s1[c]
+            g0_s1[c] = g
+            g = y + c1 * g1_s1[c] - g1_s2[c]
+            g1_s2[c] = g1_s1[c]
+            g1_s1[c] = g
+
+
+@njit(cache=True, nogil=True)
+def _notch3_span(sq, fam, z, buf, nb, n_ch):
+    """Three notch sections of mains family `fam` fused, on buf[1] in place."""
+    a0 = sq[fam, 0, 0]
+    a1 = sq[fam, 0, 1]
+    a2 = sq[fam, 0, 2]
+    a4 = sq[fam, 0, 4]
+    a5 = sq[fam, 0, 5]
+    b0 = sq[fam, 1, 0]
+    b1 = sq[fam, 1, 1]
+    b2 = sq[fam, 1, 2]
+    b4 = sq[fam, 1, 4]
+    b5 = sq[fam, 1, 5]
+    e0 = sq[fam, 2, 0]
+    e1 = sq[fam, 2, 1]
+    e2 = sq[fam, 2, 2]
+    e4 = sq[fam, 2, 4]
+    e5 = sq[fam, 2, 5]
+    for i in range(nb):
+        for c in range(n_ch):
+            xc = buf[1, i, c]
+            yc = a0 * xc + z[0, 0, c]
+            z[0, 0, c] = a1 * xc - a4 * yc + z[0, 1, c]
+            z[0, 1, c] = a2 * xc - a5 * yc
+            xc = yc
+            yc = b0 * xc + z[1, 0, c]
+            z[1, 0, c] = b1 * xc - b4 * yc + z[1, 1, c]
+            z[1, 1, c] = b2 * xc - b5 * yc
+            xc = yc
+            yc = e0 * xc + z[2, 0, c]
+            z[2, 0, c] = e1 * xc - e4 * yc + z[2, 1, c]
+            z[2, 1, c] = e2 * xc - e5 * yc
+            buf[1, i, c] = yc
+
+
+@njit(cache=True, nogil=True)
+def _detection_span(sos, z, buf, nb, n_ch):
+    """The detection band: buf[2] = buf[1] through the detection sections."""
+    if sos.shape[0] == 1:
+        b0 = sos[0, 0]
+        b1 = sos[0, 1]
+        b2 = sos[0, 2]
+        a1 = sos[0, 4]
+        a2 = sos[0, 5]
+        for i in range(nb):
+            for c in range(n_ch):
+                xc = buf[1, i, c]
+                yc = b0 * xc + z[0, 0, c]
+                z[0, 0, c] = b1 * xc - a1 * yc + z[0, 1, c]
+                z[0, 1, c] = b2 * xc - a2 * yc
+                buf[2, i, c] = yc
+        return
+    for i in range(nb):
+        for c in range(n_ch):
+            buf[2, i, c] = buf[1, i, c]
+    for s in range(sos.shape[0]):
+        _section_span(sos, s, z, buf, 2, nb, n_ch)
+
+
+@njit(cache=True, nogil=True)
+def _front_end_span(x, t0, nb, scale, sos_bp, sos_notch, notch_count, fam, sos_det, zi, zn, zd, c0, c1,
+                    g0_s1, g0_s2, g1_s1, g1_s2, buf, n_ch):
+    """Rows t0..t0+nb of x through the front end: buf[0] raw µV, buf[1] band-passed and
+    notched, buf[2] detection band; the mains meters updated."""
+    invalid = _load_span(x, t0, nb, scale, buf, n_ch)
+    if sos_bp.shape[0] == 2:
+        _bandpass2_span(sos_bp, zi, buf, nb, n_ch)
+    else:
+        for i in range(nb):
+            for c in range(n_ch):
+                buf[1, i, c] = buf[0, i, c]
+        for s in range(sos_bp.shape[0]):
+            _section_span(sos_bp, s, zi, buf, 1, nb, n_ch)
+    _goertzel_span(c0, c1, g0_s1, g0_s2, g1_s1, g1_s2, buf, nb, n_ch)
+    if fam >= 0:
+        if notch_count[fam] == 3:
+            _notch3_span(sos_notch, fam, zn, buf, nb, n_ch)
+        else:
+            for s in range(notch_count[fam]):
+                _section_span(sos_notch[fam], s, zn, buf, 1, nb, n_ch)
+    _detection_span(sos_det, zd, buf, nb, n_ch)
+    return invalid
 
 
 # ---- the per-sample loop ------------------------------------------------------------------------------------
@@ -678,7 +808,6 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     """
     n_samples = x.shape[0]
     n_ch = x.shape[1]
-    n_bp = sos_bp.shape[0]
     write_y = y_out.shape[0] == n_samples
     alpha = p[L.P_ALPHA_ENV]
     hp_a = p[L.P_LF_HP_A]
@@ -693,10 +822,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     pot_gap = p[L.P_POT_GAP]
     seg_end_frac = p[L.P_SEG_END_FRAC]
     out_capacity = out_i.shape[0]
-    raw_now = work[0]
-    y_now = work[1]
-    d_now = work[2]
-    n_det = sos_det.shape[0]
+    buf = work
     clip_repeat = p[L.P_CLIP_REPEAT]
     clip_k = p[L.P_CLIP_K]
     # Row views of the per-channel state used on every sample.
@@ -754,184 +880,169 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     clip_hold = p[L.P_CLIP_HOLD]
     activity_min = p[L.P_ACTIVITY_MIN]
     merge_gap = p[L.P_MERGE_GAP]
-    for t in range(n_samples):
-        # Room for everything one sample can decide: every pending event and an episode.
-        if gi[L.G_NOUT] + L.PENDING_CAPACITY + 2 > out_capacity:
+    per_sample_out = L.EVENTS_PER_SAMPLE_MAX
+    span = buf.shape[1]
+    t = 0
+    while t < n_samples:
+        room = (out_capacity - gi[L.G_NOUT]) // per_sample_out
+        if room <= 0:
             return t
-        n = gi[L.G_N]
-        # Band-pass, channels innermost so independent filters run side by side.
-        for c in range(n_ch):
-            raw_now[c] = np.float64(x[t, c]) * scale
-            y_now[c] = raw_now[c]
-        for s in range(n_bp):
-            _sos_section_all(sos_bp, s, zi, y_now, n_ch)
-        # Mains meters (Goertzel at both candidate frequencies).
-        for c in range(n_ch):
-            g = y_now[c] + c0 * g0_s1[c] - g0_s2[c]
-            g0_s2[c] = g0_s1[c]
-            g0_s1[c] = g
-        for c in range(n_ch):
-            g = y_now[c] + c1 * g1_s1[c] - g1_s2[c]
-            g1_s2[c] = g1_s1[c]
-            g1_s1[c] = g
-        fam = gi[L.G_MAINS_FAM]
-        if fam >= 0:
-            for s in range(notch_count[fam]):
-                _notch_section_all(sos_notch, fam, s, zn, y_now, n_ch)
-        # Detection band: potentials' energy lies below ~250 Hz, half the band's noise above it.
-        for c in range(n_ch):
-            d_now[c] = y_now[c]
-        for s in range(n_det):
-            _sos_section_all(sos_det, s, zd, d_now, n_ch)
-
-        any_active_in_episode = False
-        # Branch-free per-channel updates: fields are contiguous over channels, so these
-        # loops run several channels per instruction.
-        if write_y:
+        # A span ends at the next mains-block end (the notch may change there) and noise-block end.
+        nb = min(n_samples - t, span, room, np.int64(mains_block) - gi[L.G_MAINS_POS],
+                 np.int64(noise_block) - blk_pos[0])
+        gi[L.G_INVALID_SAMPLES] += _front_end_span(x, t, nb, scale, sos_bp, sos_notch, notch_count, gi[L.G_MAINS_FAM], sos_det, zi, zn, zd,
+                        c0, c1, g0_s1, g0_s2, g1_s1, g1_s2, buf, n_ch)
+        for i in range(nb):
+            n = gi[L.G_N]
+            any_active_in_episode = False
+            # Branch-free per-channel updates: fields are contiguous over channels, so these
+            # loops run several channels per instruction.
+            if write_y:
+                for c in range(n_ch):
+                    y_out[t + i, c] = buf[1, i, c]
+            # Few arrays per loop: with many, the compiler gives up on vectorising.
             for c in range(n_ch):
-                y_out[t, c] = y_now[c]
-        # Few arrays per loop: with many, the compiler gives up on vectorising.
-        for c in range(n_ch):
-            raw = raw_now[c]
-            step = raw - prev_raw[c]
-            blk_raw_dsq[c] += step * step
-            blk_raw_sum[c] += raw
-            blk_raw_sumsq[c] += raw * raw
-        # Extremes as selects (Python's min/max semantics: the first of equals): LLVM does not
-        # vectorise min()/max() here.
-        for c in range(n_ch):
-            raw = raw_now[c]
-            blk_raw_min[c] = raw if raw < blk_raw_min[c] else blk_raw_min[c]
-            raw_hi[c] = raw if raw > raw_hi[c] else raw_hi[c]
-            raw_lo[c] = raw if raw < raw_lo[c] else raw_lo[c]
-        for c in range(n_ch):
-            raw = raw_now[c]
-            hp = hp_a * (lf_hp[c] + raw - prev_raw[c])
-            lf_hp[c] = hp
-            lf_band[c] += lp_a * (hp - lf_band[c])
-        for c in range(n_ch):
-            raw = raw_now[c]
-            clip_run[c] = clip_run[c] + 1 if raw == prev_raw[c] else 0
-            prev_raw[c] = raw
-        for c in range(n_ch):
-            yd = d_now[c]
-            e = env[c] + alpha * (yd * yd - env[c])
-            env[c] = e
-            blk_sumsq[c] += yd * yd
-            blk_maxe[c] = e if e > blk_maxe[c] else blk_maxe[c]
-        for c in range(n_ch):
-            blk_active[c] += 1 if (in_seg[c] != 0 or env[c] > t_on[c]) else 0
-            blk_pos[c] += 1
-        if gi[L.G_EP_OPEN]:
+                raw = buf[0, i, c]
+                step = raw - prev_raw[c]
+                blk_raw_dsq[c] += step * step
+                blk_raw_sum[c] += raw
+                blk_raw_sumsq[c] += raw * raw
+            # Extremes as selects (Python's min/max semantics: the first of equals): LLVM does not
+            # vectorise min()/max() here.
             for c in range(n_ch):
-                y = y_now[c]
-                dy = y - prev_y[c]
-                ep_diff[c] += dy * dy
-                ep_energy[c] += y * y
-                ay = abs(y)
-                ep_maxabs[c] = ay if ay > ep_maxabs[c] else ep_maxabs[c]
-        for c in range(n_ch):
-            prev_y[c] = y_now[c]
+                raw = buf[0, i, c]
+                blk_raw_min[c] = raw if raw < blk_raw_min[c] else blk_raw_min[c]
+                raw_hi[c] = raw if raw > raw_hi[c] else raw_hi[c]
+                raw_lo[c] = raw if raw < raw_lo[c] else raw_lo[c]
+            for c in range(n_ch):
+                raw = buf[0, i, c]
+                hp = hp_a * (lf_hp[c] + raw - prev_raw[c])
+                lf_hp[c] = hp
+                lf_band[c] += lp_a * (hp - lf_band[c])
+            for c in range(n_ch):
+                raw = buf[0, i, c]
+                clip_run[c] = clip_run[c] + 1 if raw == prev_raw[c] else 0
+                prev_raw[c] = raw
+            for c in range(n_ch):
+                yd = buf[2, i, c]
+                e = env[c] + alpha * (yd * yd - env[c])
+                env[c] = e
+                blk_sumsq[c] += yd * yd
+                blk_maxe[c] = e if e > blk_maxe[c] else blk_maxe[c]
+            for c in range(n_ch):
+                blk_active[c] += 1 if (in_seg[c] != 0 or env[c] > t_on[c]) else 0
+                blk_pos[c] += 1
+            if gi[L.G_EP_OPEN]:
+                for c in range(n_ch):
+                    y = buf[1, i, c]
+                    dy = y - prev_y[c]
+                    ep_diff[c] += dy * dy
+                    ep_energy[c] += y * y
+                    ay = abs(y)
+                    ep_maxabs[c] = ay if ay > ep_maxabs[c] else ep_maxabs[c]
+            for c in range(n_ch):
+                prev_y[c] = buf[1, i, c]
 
-        # Branchy work only where something happens: clipping candidates, activity. A cheap
-        # scan first, so the common quiet sample skips the heavy loop altogether.
-        busy = 0
-        for c in range(n_ch):
-            busy += 1 if (hist_count[c] >= warm_blocks and (
-                in_seg[c] != 0 or env[c] > t_on[c] or clip_run[c] + 1 >= clip_repeat)) else 0
-        for c in range(n_ch if busy > 0 else 0):
-            if hist_count[c] < warm_blocks:
-                continue
-            # Clipping: a value repeated at the most extreme level seen, far from baseline.
-            if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c] \
-                    and (raw_now[c] >= raw_hi[c] or raw_now[c] <= raw_lo[c]):
-                clipped_samples[c] += 1
-                last_clip[c] = n
-            e = env[c]
-            if in_seg[c] == 0 and e <= t_on[c]:
-                continue
-            yd = d_now[c]
-            lf = lf_band[c]
-            if in_seg[c] == 0:
-                in_seg[c] = 1
-                seg_start[c] = n
-                last_above[c] = n
-                amp_first[c] = -1
-                amp_last[c] = -1
-                phases[c] = 0
-                last_sign[c] = 0
-                seg_clip[c] = 0
-                seg_activity[c] = 0
-                pots[c] = 0
-                pot1_end[c] = -1
-                pot2_onset[c] = -1
-                seg_absmax[c] = 0.0
-                seg_emax[c] = e
-                seg_ymax[c] = yd
-                seg_ymin[c] = yd
-                seg_energy[c] = 0.0
-                seg_lfmax[c] = lf
-                seg_lfmin[c] = lf
-            if yd > seg_ymax[c]:
-                seg_ymax[c] = yd
-            if yd < seg_ymin[c]:
-                seg_ymin[c] = yd
-            if lf > seg_lfmax[c]:
-                seg_lfmax[c] = lf
-            if lf < seg_lfmin[c]:
-                seg_lfmin[c] = lf
-            seg_energy[c] += yd * yd
-            ay = abs(yd)
-            if ay > seg_absmax[c]:
-                seg_absmax[c] = ay
-            if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
-                if amp_first[c] < 0:
-                    amp_first[c] = n
-                    pots[c] = 1
-                elif n - amp_last[c] > pot_gap:
-                    pots[c] += 1
-                    if pots[c] == 2:
-                        pot1_end[c] = amp_last[c]
-                        pot2_onset[c] = n
-                amp_last[c] = n
-                sign = 1 if yd > 0 else -1
-                if sign != last_sign[c]:
-                    phases[c] += 1
-                    last_sign[c] = sign
-            if n - last_clip[c] <= clip_hold:
-                seg_clip[c] = 1
-            if seg_activity[c]:
-                if gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
+            # Branchy work only where something happens: clipping candidates, activity. A cheap
+            # scan first, so the common quiet sample skips the heavy loop altogether.
+            busy = 0
+            for c in range(n_ch):
+                busy += 1 if (hist_count[c] >= warm_blocks and (
+                    in_seg[c] != 0 or env[c] > t_on[c] or clip_run[c] + 1 >= clip_repeat)) else 0
+            for c in range(n_ch if busy > 0 else 0):
+                if hist_count[c] < warm_blocks:
+                    continue
+                # Clipping: a value repeated at the most extreme level seen, far from baseline.
+                if clip_run[c] + 1 >= clip_repeat and abs(lf_hp[c]) > clip_k * floor_rms[c] \
+                        and (buf[0, i, c] >= raw_hi[c] or buf[0, i, c] <= raw_lo[c]):
+                    clipped_samples[c] += 1
+                    last_clip[c] = n
+                e = env[c]
+                if in_seg[c] == 0 and e <= t_on[c]:
+                    continue
+                yd = buf[2, i, c]
+                lf = lf_band[c]
+                if in_seg[c] == 0:
+                    in_seg[c] = 1
+                    seg_start[c] = n
+                    last_above[c] = n
+                    amp_first[c] = -1
+                    amp_last[c] = -1
+                    phases[c] = 0
+                    last_sign[c] = 0
+                    seg_clip[c] = 0
+                    seg_activity[c] = 0
+                    pots[c] = 0
+                    pot1_end[c] = -1
+                    pot2_onset[c] = -1
+                    seg_absmax[c] = 0.0
+                    seg_emax[c] = e
+                    seg_ymax[c] = yd
+                    seg_ymin[c] = yd
+                    seg_energy[c] = 0.0
+                    seg_lfmax[c] = lf
+                    seg_lfmin[c] = lf
+                if yd > seg_ymax[c]:
+                    seg_ymax[c] = yd
+                if yd < seg_ymin[c]:
+                    seg_ymin[c] = yd
+                if lf > seg_lfmax[c]:
+                    seg_lfmax[c] = lf
+                if lf < seg_lfmin[c]:
+                    seg_lfmin[c] = lf
+                seg_energy[c] += yd * yd
+                ay = abs(yd)
+                if ay > seg_absmax[c]:
+                    seg_absmax[c] = ay
+                if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
+                    if amp_first[c] < 0:
+                        amp_first[c] = n
+                        pots[c] = 1
+                    elif n - amp_last[c] > pot_gap:
+                        pots[c] += 1
+                        if pots[c] == 2:
+                            pot1_end[c] = amp_last[c]
+                            pot2_onset[c] = n
+                    amp_last[c] = n
+                    sign = 1 if yd > 0 else -1
+                    if sign != last_sign[c]:
+                        phases[c] += 1
+                        last_sign[c] = sign
+                if n - last_clip[c] <= clip_hold:
+                    seg_clip[c] = 1
+                if seg_activity[c]:
+                    if gi[L.G_EP_OPEN] and (gi[L.G_EP_MASK] & _bit(c)):
+                        any_active_in_episode = True
+                elif n - seg_start[c] >= activity_min \
+                        and 2.0 * seg_absmax[c] >= _ringing_limit(seg_start[c] - last_end[c], last_pp[c], p, gi):
+                    # A long burst is activity, unless it is the ringing of a large potential.
+                    seg_activity[c] = 1
+                    _episode_activity(c, seg_start[c], n, ci, cf, gi)
                     any_active_in_episode = True
-            elif n - seg_start[c] >= activity_min \
-                    and 2.0 * seg_absmax[c] >= _ringing_limit(seg_start[c] - last_end[c], last_pp[c], p, gi):
-                # A long burst is activity, unless it is the ringing of a large potential.
-                seg_activity[c] = 1
-                _episode_activity(c, seg_start[c], n, ci, cf, gi)
-                any_active_in_episode = True
-            if e > seg_emax[c]:
-                seg_emax[c] = e
-            if e > max(t_off[c], seg_end_frac * seg_emax[c]):
-                last_above[c] = n
-            elif n - last_above[c] > merge_gap:
-                _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
+                if e > seg_emax[c]:
+                    seg_emax[c] = e
+                if e > max(t_off[c], seg_end_frac * seg_emax[c]):
+                    last_above[c] = n
+                elif n - last_above[c] > merge_gap:
+                    _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
-        if blk_pos[0] >= noise_block:  # every channel's block ends on the same sample
-            for c in range(n_ch):
-                _end_noise_block(c, p, ci, cf, hist, scratch)
+            if blk_pos[0] >= noise_block:  # every channel's block ends on the same sample
+                for c in range(n_ch):
+                    _end_noise_block(c, p, ci, cf, hist, scratch)
 
-        gi[L.G_MAINS_POS] += 1
-        if gi[L.G_MAINS_POS] >= mains_block:
-            _end_mains_block(p, cf, gi, zn)
+            gi[L.G_MAINS_POS] += 1
+            if gi[L.G_MAINS_POS] >= mains_block:
+                _end_mains_block(p, cf, gi, zn)
 
-        if gi[L.G_EP_OPEN]:
-            if any_active_in_episode:
-                gi[L.G_EP_LAST] = n
-            elif n - gi[L.G_EP_LAST] > p[L.P_EP_QUIET]:
-                _close_episode(n, p, ci, cf, gi, out_i, out_f)
-        if gi[L.G_NPEND] > 0 and n >= gi[L.G_NEXT_DECISION]:
-            _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f)
-        gi[L.G_N] = n + 1
+            if gi[L.G_EP_OPEN]:
+                if any_active_in_episode:
+                    gi[L.G_EP_LAST] = n
+                elif n - gi[L.G_EP_LAST] > p[L.P_EP_QUIET]:
+                    _close_episode(n, p, ci, cf, gi, out_i, out_f)
+            if gi[L.G_NPEND] > 0 and n >= gi[L.G_NEXT_DECISION]:
+                _decide_pending(n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f)
+            gi[L.G_N] = n + 1
+        t += nb
     return n_samples
 
 

@@ -172,6 +172,13 @@ RUN_RING = 16
 
 # ---- pending events (waiting for the isolation interval to pass) -----------------------------
 PENDING_CAPACITY = 64
+#: most events one sample can decide: every pending event and an episode
+EVENTS_PER_SAMPLE_MAX = PENDING_CAPACITY + 2
+#: input beyond this (1 kV) cannot be a biosignal: like NaN and Inf it is replaced by 0 µV (and
+#: counted), since one such value would poison the filters' state for good
+MAX_ABS_UV = 1e9
+#: samples the front end filters ahead of detection (kernel._front_end_span)
+SPAN_SAMPLES = 64
 (PI_ONSET, PI_END, PI_CH, PI_SEG, PI_MASK, PI_PHASES, PI_CLIP, PI_LONG, PI_NCH, PI_DEAD, PI_SPAN_END, NPI) = range(12)
 (PF_PP, PF_ENERGY, PF_LF_PP, PF_SNR, NPF) = range(5)
 
@@ -202,8 +209,9 @@ PENDING_CAPACITY = 64
     G_EP_OPENED_AT,
     G_RECENT_POS,
     G_NEXT_DECISION,
+    G_INVALID_SAMPLES,
     NGI,
-) = range(26)
+) = range(27)
 (GF_ECG_RR, GF_ECG_PP, GF_ECG_DUR, GF_ECG_NCH, NGF) = range(5)
 
 # recently decided events, so later parts of them (echo, ringing) on other channels fold in

@@ -14,8 +14,9 @@ from twitchwatch.engine import layout as L
 from twitchwatch.engine.config import DetectorConfig
 from twitchwatch.engine.filters import MAX_NOTCH_SECTIONS, FilterDesign
 
-#: events the kernel may emit before the wrapper drains them
-OUTPUT_CAPACITY = 256
+#: events the kernel may emit before the wrapper drains them: a whole span's worst case, twice,
+#: so that spans stay full length between drains
+OUTPUT_CAPACITY = 2 * L.SPAN_SAMPLES * L.EVENTS_PER_SAMPLE_MAX
 
 
 def onset_threshold_factor(fs_hz: float, block_samples: float, config: DetectorConfig) -> float:
@@ -136,7 +137,8 @@ class DetectorState:
             zd=np.zeros((max(design.detection_sos.shape[0], 1), 2, c), np.float64),
             hist=np.zeros((c, 2, config.noise_history_blocks), np.float64),
             scratch=np.zeros(config.noise_history_blocks, np.float64),
-            work=np.zeros((3, c), np.float64),  # this sample: raw, filtered, detection band
+            # a span of samples: raw, filtered, detection band
+            work=np.zeros((3, L.SPAN_SAMPLES, c), np.float64),
             seg_i=np.zeros((c, L.SEG_RING, L.NSI), np.int64),
             seg_f=np.zeros((c, L.SEG_RING, L.NSF), np.float64),
             run_i=np.zeros((c, L.RUN_RING, L.NRI), np.int64),
