@@ -51,9 +51,11 @@ class DetectorConfig:
     noise_block_quantile: float = 0.25
     #: a block busier than this (fraction of samples above threshold) leaves the floor frozen
     noise_freeze_active_fraction: float = 0.2
-    #: onset threshold: calibrated on the median, over recent quiet blocks, of each block's
-    #: largest envelope value (an extreme-value estimate that adapts to any noise colour), then
-    #: extrapolated along an exponential tail to this false-crossing rate of pure noise
+    #: onset threshold: calibrated on the noise_block_quantile, over recent quiet blocks, of each
+    #: block's largest envelope value (an extreme-value estimate that adapts to any noise colour),
+    #: then extrapolated along an exponential tail to this false-crossing rate of pure noise.
+    #: Nominal: measured on white noise the real rate is ~0.15-0.4/min per channel, depending on
+    #: the sampling rate (the envelope has fewer independent samples than fs and a lighter tail)
     target_false_crossings_per_min: float = 0.02
     #: extra safety factor on that extrapolation
     threshold_margin: float = 1.0
