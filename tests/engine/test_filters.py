@@ -291,3 +291,22 @@ def test_filtered_out_at_low_rate_consumer_board():
     det, out = run_filtered(x, fs, [0, 1, 2, 249, 250, 251, n])
     assert det.mains_hz == 60.0
     assert np.array_equal(bits(out), bits(ref.notched))
+
+
+@pytest.mark.parametrize("config", [
+    DetectorConfig(highpass_order=4, lowpass_order=4, mains_harmonics=2),  # 4 band-pass, 2 notch sections
+    DetectorConfig(highpass_order=1, mains_harmonics=1, detection_lowpass_hz=1000.0),  # 2 sections, no detection band
+], ids=["4-band-pass-2-notch", "odd-order-1-notch-no-detection-band"])
+def test_filtered_out_for_other_filter_structures(config):
+    """The kernel fuses the usual structure (2 band-pass, 3 notch, 1 detection section) and runs
+    any other section by section: both give the oracle's output bit for bit, in any chunking."""
+    fs = 1000.0
+    n = int(4.5 * fs)
+    x = sg.white_noise(n, 3, 5.0, seed=11) + sg.mains(n, 3, fs, 50.0, 30.0)
+    design = design_filters(fs, config)
+    assert (design.bandpass_sos.shape[0], int(design.notch_count[0])) != (2, 3)
+    ref = fe.filtered(x, fs, config)
+    assert ref.switches == [(1000, 0)]
+    for chunks in (None, [0, 1, 63, 64, 65, 999, 1000, 1001, 2345, n]):
+        det, out = run_filtered(x, fs, chunks, config=config)
+        assert np.array_equal(bits(out), bits(ref.notched))
