@@ -76,12 +76,25 @@ def design_filters(fs_hz: float, config: DetectorConfig) -> FilterDesign:
 
 
 @njit(cache=True, nogil=True)
+def _coefficients(sos, s):
+    """Section `s`'s (b0, b1, b2, a1, a2) as values, so that a loop keeps them in registers."""
+    return sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+
+
+@njit(cache=True, nogil=True)
+def _section(k, z, s, c, x):
+    """One sample through a section with coefficients `k` (see `_coefficients`) and state
+    z[s, :, c]; z has shape (sections, 2, channels). scipy's sosfilt arithmetic, in its order."""
+    y = k[0] * x + z[s, 0, c]
+    z[s, 0, c] = k[1] * x - k[3] * y + z[s, 1, c]
+    z[s, 1, c] = k[2] * x - k[4] * y
+    return y
+
+
+@njit(cache=True, nogil=True)
 def _sos_step(sos, z, s, c, x):
     """One sample through section `s` for channel `c`; z has shape (sections, 2, channels)."""
-    y = sos[s, 0] * x + z[s, 0, c]
-    z[s, 0, c] = sos[s, 1] * x - sos[s, 4] * y + z[s, 1, c]
-    z[s, 1, c] = sos[s, 2] * x - sos[s, 5] * y
-    return y
+    return _section(_coefficients(sos, s), z, s, c, x)
 
 
 @njit(cache=True, nogil=True)

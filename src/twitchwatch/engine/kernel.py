@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from twitchwatch.engine.filters import _sos_step
+from twitchwatch.engine.filters import _coefficients, _section
 from twitchwatch.engine import layout as L
 
 
@@ -642,18 +642,10 @@ def _end_mains_block(p, cf, gi, zn):
 @njit(cache=True, nogil=True)
 def _section_span(sos, s, z, buf, k, nb, n_ch):
     """Section `s` of `sos` (state z[s]) over rows :nb of buf[k], in place."""
-    b0 = sos[s, 0]
-    b1 = sos[s, 1]
-    b2 = sos[s, 2]
-    a1 = sos[s, 4]
-    a2 = sos[s, 5]
+    coefs = _coefficients(sos, s)
     for i in range(nb):
         for c in range(n_ch):
-            xc = buf[k, i, c]
-            yc = b0 * xc + z[s, 0, c]
-            z[s, 0, c] = b1 * xc - a1 * yc + z[s, 1, c]
-            z[s, 1, c] = b2 * xc - a2 * yc
-            buf[k, i, c] = yc
+            buf[k, i, c] = _section(coefs, z, s, c, buf[k, i, c])
 
 
 @njit(cache=True, nogil=True)
@@ -674,27 +666,11 @@ def _load_span(x, t0, nb, scale, buf, n_ch):
 @njit(cache=True, nogil=True)
 def _bandpass2_span(sos, z, buf, nb, n_ch):
     """The usual band-pass (one high-pass and one low-pass section) fused: buf[0] -> buf[1]."""
-    hb0 = sos[0, 0]
-    hb1 = sos[0, 1]
-    hb2 = sos[0, 2]
-    ha1 = sos[0, 4]
-    ha2 = sos[0, 5]
-    lb0 = sos[1, 0]
-    lb1 = sos[1, 1]
-    lb2 = sos[1, 2]
-    la1 = sos[1, 4]
-    la2 = sos[1, 5]
+    high = _coefficients(sos, 0)
+    low = _coefficients(sos, 1)
     for i in range(nb):
         for c in range(n_ch):
-            xc = buf[0, i, c]
-            yc = hb0 * xc + z[0, 0, c]
-            z[0, 0, c] = hb1 * xc - ha1 * yc + z[0, 1, c]
-            z[0, 1, c] = hb2 * xc - ha2 * yc
-            xc = yc
-            yc = lb0 * xc + z[1, 0, c]
-            z[1, 0, c] = lb1 * xc - la1 * yc + z[1, 1, c]
-            z[1, 1, c] = lb2 * xc - la2 * yc
-            buf[1, i, c] = yc
+            buf[1, i, c] = _section(low, z, 1, c, _section(high, z, 0, c, buf[0, i, c]))
 
 
 @njit(cache=True, nogil=True)
@@ -714,54 +690,25 @@ def _goertzel_span(c0, c1, g0_s1, g0_s2, g1_s1, g1_s2, buf, nb, n_ch):
 @njit(cache=True, nogil=True)
 def _notch3_span(sq, fam, z, buf, nb, n_ch):
     """Three notch sections of mains family `fam` fused, on buf[1] in place."""
-    a0 = sq[fam, 0, 0]
-    a1 = sq[fam, 0, 1]
-    a2 = sq[fam, 0, 2]
-    a4 = sq[fam, 0, 4]
-    a5 = sq[fam, 0, 5]
-    b0 = sq[fam, 1, 0]
-    b1 = sq[fam, 1, 1]
-    b2 = sq[fam, 1, 2]
-    b4 = sq[fam, 1, 4]
-    b5 = sq[fam, 1, 5]
-    e0 = sq[fam, 2, 0]
-    e1 = sq[fam, 2, 1]
-    e2 = sq[fam, 2, 2]
-    e4 = sq[fam, 2, 4]
-    e5 = sq[fam, 2, 5]
+    sos = sq[fam]
+    first = _coefficients(sos, 0)
+    second = _coefficients(sos, 1)
+    third = _coefficients(sos, 2)
     for i in range(nb):
         for c in range(n_ch):
-            xc = buf[1, i, c]
-            yc = a0 * xc + z[0, 0, c]
-            z[0, 0, c] = a1 * xc - a4 * yc + z[0, 1, c]
-            z[0, 1, c] = a2 * xc - a5 * yc
-            xc = yc
-            yc = b0 * xc + z[1, 0, c]
-            z[1, 0, c] = b1 * xc - b4 * yc + z[1, 1, c]
-            z[1, 1, c] = b2 * xc - b5 * yc
-            xc = yc
-            yc = e0 * xc + z[2, 0, c]
-            z[2, 0, c] = e1 * xc - e4 * yc + z[2, 1, c]
-            z[2, 1, c] = e2 * xc - e5 * yc
-            buf[1, i, c] = yc
+            y = _section(first, z, 0, c, buf[1, i, c])
+            y = _section(second, z, 1, c, y)
+            buf[1, i, c] = _section(third, z, 2, c, y)
 
 
 @njit(cache=True, nogil=True)
 def _detection_span(sos, z, buf, nb, n_ch):
     """The detection band: buf[2] = buf[1] through the detection sections."""
     if sos.shape[0] == 1:
-        b0 = sos[0, 0]
-        b1 = sos[0, 1]
-        b2 = sos[0, 2]
-        a1 = sos[0, 4]
-        a2 = sos[0, 5]
+        coefs = _coefficients(sos, 0)
         for i in range(nb):
             for c in range(n_ch):
-                xc = buf[1, i, c]
-                yc = b0 * xc + z[0, 0, c]
-                z[0, 0, c] = b1 * xc - a1 * yc + z[0, 1, c]
-                z[0, 1, c] = b2 * xc - a2 * yc
-                buf[2, i, c] = yc
+                buf[2, i, c] = _section(coefs, z, 0, c, buf[1, i, c])
         return
     for i in range(nb):
         for c in range(n_ch):
