@@ -121,9 +121,21 @@ def _streams_text(streams: dict[int, XdfStream]) -> str:
 
 
 def _pick_signal(
+    streams: dict[int, XdfStream], wanted: str | None, where: str, damage: str = ""
+) -> tuple[XdfStream, str | None]:
+    """The signal stream, and a warning to report about the choice (or None). When none fits
+    and the scan found the file `damage`d, the error says so: the missing stream may be why."""
+    try:
+        return _choose_signal(streams, wanted, where)
+    except RecordingError as exc:
+        if damage:
+            raise RecordingError(f"{exc}. The file is damaged: {damage}") from None
+        raise
+
+
+def _choose_signal(
     streams: dict[int, XdfStream], wanted: str | None, where: str
 ) -> tuple[XdfStream, str | None]:
-    """The signal stream, and a warning to report about the choice (or None)."""
     if wanted is not None:
         matches = [s for s in streams.values() if s.name == wanted]
         if not matches:
@@ -378,12 +390,7 @@ def open_xdf(
         if summary:
             warnings.append(f"damaged XDF file: {summary}")
             logger.warning("%s: damaged XDF file: %s", where, summary)
-        try:
-            signal, note = _pick_signal(scan.streams, stream, where)
-        except RecordingError as exc:
-            if summary:
-                raise RecordingError(f"{exc}. The file is damaged: {summary}") from None
-            raise
+        signal, note = _pick_signal(scan.streams, stream, where, summary)
         if note:
             warnings.append(note)
         marker_streams = [s for s in scan.streams.values() if s.is_string and s.n_samples > 0]

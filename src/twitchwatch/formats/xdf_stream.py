@@ -589,12 +589,7 @@ def open_xdf_streaming(path: Path, fs_hz: float | None = None, stream: str | Non
         survey = _survey(path, size, where, deadline)
         checker = survey.checker
         found = checker.result().summary()
-        try:
-            signal, note = _pick_signal(checker.streams, stream, where)
-        except RecordingError as exc:
-            if found:
-                raise RecordingError(f"{exc}. The file is damaged: {found}") from None
-            raise
+        signal, note = _pick_signal(checker.streams, stream, where, found)
         source = _SignalSource(path, size, signal, survey.data_from[signal.sid])
         mapping = clock_map(signal, warnings)
         timing = StampTiming(signal.nominal_srate)
