@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 # Must happen before anything imports pylsl: liblsl reads its config once, at load time.
@@ -13,6 +14,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The slow oracles and test helpers in tests/oracles import as ``oracles`` from every test folder.
+_TESTS = str(Path(__file__).resolve().parent)
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 

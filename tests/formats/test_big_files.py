@@ -9,12 +9,12 @@ sizes ten times apart: the reader's peak allocation (tracemalloc) is the same fo
 from __future__ import annotations
 
 import importlib.util
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from oracles.memory import peak_bytes_of, samples_read
 from twitchwatch.formats import open_recording, write_recording
 
 FS_HZ = 2000
@@ -54,13 +54,7 @@ def dense_csv(folder: Path, size_mb: float) -> Path:
 def peak_while_reading(path: Path) -> tuple[int, int]:
     """(samples read, peak bytes allocated while iterating)."""
     with open_recording(path) as rec:
-        tracemalloc.start()
-        try:
-            n = sum(len(c) for c in rec.iter_chunks(4096))
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-    return n, peak
+        return peak_bytes_of(lambda: samples_read(rec, 4096))
 
 
 @pytest.mark.parametrize(("make", "small_mb"), [(sparse_edf, 4.0), (sparse_wfdb, 1.0), (dense_csv, 1.0)],

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import tracemalloc
 
 import numpy as np
 import pytest
 
+from oracles.memory import peak_bytes_of, samples_read
 from twitchwatch.formats import RecordingError, open_recording, write_recording
 
 
@@ -205,12 +205,7 @@ def test_reading_is_streamed_with_bounded_memory(tmp_path):
     path = tmp_path / "big.csv"
     write_recording(path, np.ones((n, 4), np.float32), 2000.0, ["a", "b", "c", "d"])
     rec = open_recording(path)
-    tracemalloc.start()
-    try:
-        total = sum(len(c) for c in rec.iter_chunks(1000))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    total, peak = peak_bytes_of(lambda: samples_read(rec, 1000))
     assert total == n
     whole = n * 4 * 8  # the table as float64, let alone its text (~4.5 MB)
     assert peak < whole / 10, f"peak {peak} bytes while iterating"

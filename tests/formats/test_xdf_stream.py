@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import struct
 import time
-import tracemalloc
 
 import numpy as np
 import pytest
 
+from oracles.memory import peak_bytes_of, samples_read
 from twitchwatch.formats import RecordingError, XdfWriter, open_recording, xdf_reader
 from twitchwatch.formats.constants import XDF_STREAM_MIN_FILE_BYTES
 from twitchwatch.formats.xdf_reader import XdfRecording, open_xdf, signal_timing
@@ -314,14 +314,10 @@ def _big_file(path, size_mb: float) -> int:
 
 
 def _peak_while_opening_and_reading(path) -> tuple[int, int]:
-    tracemalloc.start()
-    try:
+    def open_and_read() -> int:
         with open_xdf(path, stream_min_bytes=0) as rec:
-            n = sum(len(c) for c in rec.iter_chunks(4096))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return n, peak
+            return samples_read(rec, 4096)
+    return peak_bytes_of(open_and_read)
 
 
 def test_streaming_memory_does_not_grow_with_the_file(tmp_path):
