@@ -21,17 +21,27 @@ def lost(src):
     return lambda chunks: src.state == "lost"
 
 
+def quick_watchdog_source(source_id: str) -> LslSource:
+    """A source whose watchdog goes stalled -> reconnecting -> lost within 0.6 s."""
+    return LslSource(source_id=source_id, resolve_timeout_s=TIMEOUT_S, stall_after_s=0.15,
+                     reconnect_after_s=0.3, lost_after_s=0.6)
+
+
+def deliver_200_then_lose(outlet, src, fs: float) -> None:
+    """200 samples through `src`, then the outlet closes and `src` reports the stream lost."""
+    outlet.push_chunk(np.ones((200, 2), np.float32), pylsl.local_clock() + np.arange(200) / fs)
+    assert total(read_until(src, lambda c: total(c) >= 200)) == 200
+    outlet.close()
+    read_until(src, lost(src))
+
+
 def test_a_sensor_back_under_another_source_id_is_reconnected_with_a_warning():
     name = unique("tw-newsid")
     fs = 1000.0
     outlet = SignalOutlet(name, ["A", "B"], fs, source_id="sid-first")
-    src = LslSource(source_id="sid-first", resolve_timeout_s=TIMEOUT_S, stall_after_s=0.15,
-                    reconnect_after_s=0.3, lost_after_s=0.6)
+    src = quick_watchdog_source("sid-first")
     try:
-        outlet.push_chunk(np.ones((200, 2), np.float32), pylsl.local_clock() + np.arange(200) / fs)
-        assert total(read_until(src, lambda c: total(c) >= 200)) == 200
-        outlet.close()
-        read_until(src, lost(src))
+        deliver_200_then_lose(outlet, src, fs)
         outlet = SignalOutlet(name, ["A", "B"], fs, source_id="sid-second")
         read_until(src, lambda c: src.health().reconnects == 1)
         outlet.push_chunk(np.full((100, 2), 3.0, np.float32), pylsl.local_clock() + np.arange(100) / fs)
@@ -49,13 +59,9 @@ def test_a_sensor_back_with_another_channel_count_is_a_clear_error():
     name = unique("tw-layout")
     fs = 1000.0
     outlet = SignalOutlet(name, ["A", "B"], fs, source_id=name)
-    src = LslSource(source_id=name, resolve_timeout_s=TIMEOUT_S, stall_after_s=0.15,
-                    reconnect_after_s=0.3, lost_after_s=0.6)
+    src = quick_watchdog_source(name)
     try:
-        outlet.push_chunk(np.ones((200, 2), np.float32), pylsl.local_clock() + np.arange(200) / fs)
-        assert total(read_until(src, lambda c: total(c) >= 200)) == 200
-        outlet.close()
-        read_until(src, lost(src))
+        deliver_200_then_lose(outlet, src, fs)
         outlet = SignalOutlet(name, ["A", "B", "C", "D"], fs, source_id=name)
         with pytest.raises(StreamLayoutChanged, match=r"came back with 4 ch float32 at 1000 Hz "
                                                       r"instead of 2 ch float32 at 1000 Hz"):
