@@ -2,7 +2,7 @@
 
 Compared bit for bit: the list of events (every field), the filtered output, and the final state
 (`DetectorState.equals`, and every array of `state.arrays()` except the output buffers and the
-scratch/work space), both before and after `finish()`. Chunkings mix empty chunks, single
+work space), both before and after `finish()`. Chunkings mix empty chunks, single
 samples, short and long chunks and chunks far longer than the rest of the signal.
 """
 
@@ -31,7 +31,7 @@ SCENARIOS = ("rest-benign", "cramp", "ecg-contaminated", "mixed", "noisy-consume
 SYNTHETIC = ("pure-noise", "extreme")
 KINDS = SCENARIOS + SYNTHETIC
 DTYPES = {"float32": (np.float32, 1.0), "float64": (np.float64, 1.0), "int16": (np.int16, 0.05)}
-EXCLUDED = ("out_i", "out_f", "work", "scratch")
+EXCLUDED = ("out_i", "out_f", "work")
 
 
 # ---- signals ---------------------------------------------------------------------------------------

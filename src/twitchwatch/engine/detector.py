@@ -151,7 +151,7 @@ class Detector:
             args = (
                 rest, self.unit_scale, self.design.bandpass_sos, self.design.notch_sos,
                 self.design.notch_count, self.design.detection_sos, self.params, s.ci, s.cf, s.zi,
-                s.zn, s.zd, s.hist, s.scratch,
+                s.zn, s.zd, s.hist, s.hist_sorted,
                 s.work, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f, s.gi, s.gf, s.ecg_h, s.recent,
                 s.out_i, s.out_f, y,
             )

@@ -112,7 +112,7 @@ class DetectorState:
     zn: np.ndarray
     zd: np.ndarray
     hist: np.ndarray
-    scratch: np.ndarray
+    hist_sorted: np.ndarray
     work: np.ndarray
     seg_i: np.ndarray
     seg_f: np.ndarray
@@ -136,7 +136,8 @@ class DetectorState:
             zn=np.zeros((MAX_NOTCH_SECTIONS, 2, c), np.float64),
             zd=np.zeros((max(design.detection_sos.shape[0], 1), 2, c), np.float64),
             hist=np.zeros((c, 2, config.noise_history_blocks), np.float64),
-            scratch=np.zeros(config.noise_history_blocks, np.float64),
+            # the same, each row kept sorted (its lower quantile is the floor and threshold)
+            hist_sorted=np.zeros((c, 2, config.noise_history_blocks), np.float64),
             # a span of samples: raw, filtered, detection band
             work=np.zeros((3, L.SPAN_SAMPLES, c), np.float64),
             seg_i=np.zeros((c, L.SEG_RING, L.NSI), np.int64),
@@ -176,5 +177,5 @@ class DetectorState:
         """Bit-for-bit equality of every array (the output buffer's drained rows excluded)."""
         mine, theirs = self.arrays(), other.arrays()
         return all(
-            np.array_equal(mine[k], theirs[k], equal_nan=True) for k in mine if k not in ("out_i", "out_f", "scratch", "work")
+            np.array_equal(mine[k], theirs[k], equal_nan=True) for k in mine if k not in ("out_i", "out_f", "work")
         )
