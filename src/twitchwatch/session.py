@@ -77,6 +77,7 @@ def quality_record(q: ChannelQuality, label: str) -> dict:
         "ecg_bpm": None if q.ecg_bpm is None else round(q.ecg_bpm, 1),
         "low_rate_warning": q.low_rate_warning,
         "envelope_only_warning": q.envelope_only_warning,
+        "motion_s": round(q.motion_s, 3),
         "problems": q.problems(),
     }
 

@@ -112,6 +112,12 @@ def test_q4_does_not_count_recognised_heart_beats():
     assert fire("Q4-mostly-artefact", evidence(observed_s=200.0, artifact_s=80.0, heartbeat_s=50.0))
 
 
+def test_q4_counts_motion_swings_that_outlast_their_events():
+    f = fire("Q4-mostly-artefact", evidence(observed_s=200.0, artifact_s=5.0, motion_s=30.0))
+    assert f.effect == POOR_SIGNAL and "cover 15 % of the time observed" in f.text
+    assert fire("Q4-mostly-artefact", evidence(observed_s=200.0, artifact_s=5.0, motion_s=19.0)) is None
+
+
 # ---- Q5: low sampling rate (note) -------------------------------------------------------------
 def test_q5_notes_low_sampling_rates():
     f = fire("Q5-low-sampling-rate", evidence(fs_hz=250.0))

@@ -49,6 +49,12 @@ def test_bad_mains_candidates_are_rejected(pair):
         DetectorConfig(mains_candidates_hz=pair)
 
 
+@pytest.mark.parametrize("band", [(150.0, 50.0), (50.0, 50.0), (0.0, 150.0), (50.0, math.inf), (50.0,), (math.nan, 150.0)])
+def test_bad_onset_bands_are_rejected(band):
+    with pytest.raises(ValueError, match=r"onset_band_hz must be two increasing positive frequencies"):
+        DetectorConfig(onset_band_hz=band)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(highpass_hz=0.0), "highpass_hz must be > 0"),
     (dict(doublet_min_ms=110.0), "doublet_min_ms must be below doublet_max_ms"),

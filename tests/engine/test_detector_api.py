@@ -296,6 +296,24 @@ def test_events_are_well_formed():
             e.kind = "cramp"
 
 
+def test_motion_time_is_the_time_under_low_frequency_swings():
+    """motion_s counts, after the warm-up, the samples whose 0.5-10 Hz signal strays beyond
+    motion_lf_uv: a quarter of the time under 0.5-3 mV motion 30 times a minute, none at rest
+    or under heart beats of 200 µV."""
+    def motion_s(scenario, **overrides):
+        sim = simulate(scenario, duration_s=60.0, seed=1, **overrides)
+        det = Detector(sim.fs_hz, sim.n_channels)
+        det.process(sim.data)
+        return sim, [q.motion_s for q in det.quality()]
+
+    sim, moving = motion_s("rest-benign", motion_per_min=30.0, motion_uv=(500.0, 3000.0))
+    truth_s = sum(t.duration_s for t in sim.truth if "motion" in t.detail)
+    # about the artefacts' own time (the 0.5-10 Hz filter stretches each a little)
+    assert 0.1 * 57.0 < max(moving) < 1.5 * truth_s
+    assert motion_s("rest-benign")[1] == [0.0] * 4
+    assert motion_s("ecg-contaminated")[1] == [0.0] * 4
+
+
 def test_quality_reports_every_channel():
     sim = simulate("noisy-consumer-250hz", duration_s=10.0, seed=0)
     det = Detector(sim.fs_hz, sim.n_channels)

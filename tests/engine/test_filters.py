@@ -190,7 +190,7 @@ def test_notches_remove_mains_and_its_harmonics_below_the_band_top(fs):
 @pytest.mark.parametrize("fs", RATES_HZ)
 def test_designed_filters_are_stable(fs):
     design = design_filters(fs, DetectorConfig())
-    sections = [design.bandpass_sos, design.detection_sos]
+    sections = [design.bandpass_sos, design.detection_sos, design.onset_sos]
     sections += [design.notch_sos[i, : design.notch_count[i]] for i in range(len(design.mains_candidates_hz))]
     for sos in sections:
         p = poles(sos)
@@ -207,6 +207,26 @@ def test_detection_low_pass_only_where_it_narrows_the_band(fs):
         assert lo == 1.0 and hi == pytest.approx(config.detection_lowpass_hz, rel=0.01)
     else:
         assert design.detection_sos.shape == (0, 6)
+
+
+@pytest.mark.parametrize("fs", RATES_HZ)
+def test_onset_band_is_one_section_where_it_narrows_the_band(fs):
+    config = DetectorConfig()
+    design = design_filters(fs, config)
+    low, high = config.onset_band_hz
+    if high < 0.9 * design.lowpass_hz:
+        assert design.onset_sos.shape == (1, 6)  # one section: the kernel fuses it with detection
+        lo, hi = minus_3db_edges(design.onset_sos, fs)
+        assert lo == pytest.approx(low, rel=0.01) and hi == pytest.approx(high, rel=0.01)
+    else:
+        assert design.onset_sos.shape == (0, 6)  # the envelope follows the detection band
+
+
+def test_onset_band_is_left_out_below_its_top_and_kept_above():
+    assert design_filters(250.0, DetectorConfig()).onset_sos.shape == (0, 6)  # band ends at 112.5 Hz
+    assert design_filters(1000.0, DetectorConfig()).onset_sos.shape == (1, 6)
+    # not above the high-pass either: nothing to narrow
+    assert design_filters(2000.0, DetectorConfig(onset_band_hz=(10.0, 150.0))).onset_sos.shape == (0, 6)
 
 
 @pytest.mark.parametrize("fs", [50.0, 60.0, 66.0, 1.0])

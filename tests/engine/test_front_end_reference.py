@@ -37,7 +37,8 @@ N_CHANNELS = 5  # distinct from every field count (NSF = 3, NSI = 9, ...), so st
 #: fields the comparison must find in the layout (others the reference models are compared
 #: when the layout has them)
 CORE_CF = ("ENV", "T_ON", "T_OFF", "FLOOR_RMS", "BLK_SUMSQ", "BLK_MAXE", "LF", "SEG_YMAX", "SEG_YMIN",
-           "SEG_ABSMAX", "SEG_EMAX", "RAW_HI", "RAW_LO", "RAW_MIN", "BLK_RAW_MIN", "LAST_PP")
+           "SEG_ABSMAX", "SEG_EMAX", "RAW_HI", "RAW_LO", "RAW_MIN", "BLK_RAW_MIN", "LAST_PP",
+           "BLK_SUMSQ_ON", "FLOOR_ON", "SEG_ONMAX")
 CORE_CI = ("IN_SEG", "SEG_START", "LAST_ABOVE", "BLK_ACTIVE", "HIST_COUNT", "SEG_COUNT", "AMP_FIRST",
            "SEG_ACTIVITY", "CLIPPED_SAMPLES", "LAST_CLIP", "LAST_END", "ENVELOPE_BLOCKS")
 
@@ -175,7 +176,7 @@ def _family_at(ref: fe.FrontEnd, count: int) -> int:
 def _compare_state(det: Detector, ref: fe.FrontEnd, key) -> list[str]:
     cf = channel_table(det.state.cf, N_CHANNELS, L.NCF)
     ci = channel_table(det.state.ci, N_CHANNELS, L.NCI)
-    hist = oriented(det.state.hist, (N_CHANNELS, 2, ref.params.history))
+    hist = oriented(det.state.hist, (N_CHANNELS, 3, ref.params.history))
     problems = []
     for c, trace in enumerate(ref.channels):
         snap = trace.snapshots[key]
@@ -268,8 +269,11 @@ def test_signals_exercise_the_rules(case):
         assert any(s.is_long and s.pots >= 3 for s in kept), "long segment"
         assert any(s.echo_onset >= 0 for s in kept), "doublet inside one burst"
         assert any(s.end - s.onset + 1 > P.max_twitch for s in kept), "long by duration"
-        assert any(s.reason == "ringing" and s.since_last > P.ring for s in segments), \
+        assert any(s.reason == "ringing" and s.since_last > P.ring for s in segments) or any(
+            tr.moments.get("ringing_not_opened_late") for tr in ref.channels), \
             "ringing limit decaying with the notch, past ringing_ms"
+        assert any(tr.moments.get("ringing_not_opened") or tr.moments.get("ringing_not_opened_late")
+                   for tr in ref.channels), "no segment opens on what ringing can explain"
         assert any(tr.activity_vetoed for tr in ref.channels), "ringing-sized burst is not activity"
         assert any(tr.moments.get("activity") for tr in ref.channels), "a long burst is activity"
         # envelope-only count: only channel 4 looks like an envelope; it gets to the warning
@@ -281,7 +285,7 @@ def test_signals_exercise_the_rules(case):
         assert ref.channels[4].snapshots["finish"]["ci"]["ENVELOPE_BLOCKS"] >= warn
     elif name == "250hz-consumer":
         assert ref.filtered.switches == [(250, 1)]  # 60 Hz
-        assert P.detection_sos.shape[0] == 0
+        assert P.detection_sos.shape[0] == 0 and P.onset_sos.shape[0] == 0
     elif name == "1khz-clipped":
         assert ref.filtered.switches == []
         assert any(s.clip for s in kept), "clipping marks a segment"
@@ -317,6 +321,7 @@ def test_parameters_rederived_from_the_config(fs):
     design = design_filters(fs, config)
     assert np.array_equal(P.bandpass_sos, design.bandpass_sos)
     assert np.array_equal(P.detection_sos, design.detection_sos)
+    assert np.array_equal(P.onset_sos, design.onset_sos)
     for i, rows in enumerate(P.notch_sos):
         assert design.notch_count[i] == rows.shape[0]
         assert np.array_equal(rows, design.notch_sos[i, : rows.shape[0]])
@@ -356,11 +361,12 @@ def test_ringing_limit_decays_with_the_notch():
     assert P.notch_tau[1] < tau  # 60 Hz rings for less time than 50 Hz
 
 
-def test_envelope_is_the_one_pole_smoother_of_the_detection_band():
+def test_envelope_is_the_one_pole_smoother_of_the_onset_band():
     x, fs = signal_2khz_mixed()
     ref = fe.run(x[:6000], fs, DetectorConfig())
     a = ref.params.alpha
-    d2 = ref.filtered.detection ** 2
+    assert ref.params.onset_sos.shape[0] == 1
+    d2 = ref.filtered.onset ** 2
     expected = signal.lfilter([a], [1.0, a - 1.0], d2, axis=0)
     for c, trace in enumerate(ref.channels):
         np.testing.assert_allclose(trace.envelope, expected[:, c], rtol=1e-12, atol=1e-12 * d2.max())

@@ -20,19 +20,22 @@ For a signal ``x`` (samples, channels) fed to ``Detector(fs, C, config, unit_sca
    ``(b + 1) * M`` on, from zero state. "The family in force at sample n" is the last one whose
    notch started at or before n (none, -1, before the first); at the end of the stream it is the
    last one chosen.
-4. Detection band: ``sosfilt`` of the detection low-pass (when the design has one) over the
-   notched signal, from zero state, never reset.
-5. Energy envelope: ``e[n] = e[n-1] + alpha * (d[n]**2 - e[n-1])``, ``e[-1] = 0``,
+4. Detection band ``d``: ``sosfilt`` of the detection low-pass (when the design has one) over the
+   notched signal, from zero state, never reset. Onset band ``o``: ``sosfilt`` of the first-order
+   Butterworth band-pass ``onset_band_hz`` over the notched signal, likewise; when its top is not
+   below 0.9 times the low-pass edge (or its bottom not above the high-pass), ``o = d``.
+5. Energy envelope: ``e[n] = e[n-1] + alpha * (o[n]**2 - e[n-1])``, ``e[-1] = 0``,
    ``alpha = 1 - exp(-1 / max(envelope_ms * fs / 1000, 2))``.
 6. Noise blocks of ``B = max(round(noise_block_ms * fs / 1000), 16)`` samples per channel: the
-   block's mean of d**2 (``rms2``), its largest envelope value, the standard deviation and the
+   block's mean of d**2 (``rms2``) and of o**2 (``rms2_onset``), its largest envelope value, the standard deviation and the
    minimum of the raw signal, and how many of its samples were active (inside a segment, or with
    the envelope above the onset threshold in force). At the end of a block, while fewer than
    ``min(4, history)`` blocks are stored, or when fewer than ``noise_freeze_active_fraction * B``
    samples were active, the block enters the history ring (``noise_history_blocks``); otherwise
    the floor stays frozen. After an append, with ``Q(v)`` the lower ``noise_block_quantile``
    quantile of the stored values (sorted ascending, the element at ``int(quantile * (count - 1))``):
-   ``floor_rms = sqrt(Q(rms2))``, ``t_on = k_on * Q(block max envelope)``,
+   ``floor_rms = sqrt(Q(rms2))``, ``floor_onset = sqrt(Q(rms2_onset))``,
+   ``t_on = k_on * Q(block max envelope)``,
    ``t_off = threshold_off_fraction * t_on`` with
    ``k_on = margin * ln(1/q) / ln(B / ln(1/quantile))``, ``q = false_crossings_per_min / (60 fs)``.
    A channel is warm once ``min(4, history)`` blocks are stored.
@@ -46,14 +49,17 @@ For a signal ``x`` (samples, channels) fed to ``Detector(fs, C, config, unit_sca
    most extreme raw level seen so far (``>=`` the all-time maximum or ``<=`` the all-time minimum,
    this sample included) is a clipped sample.
 8. Segments (warm channels only): a segment opens at the first sample whose envelope exceeds
-   ``t_on``; the segment's peak envelope is the largest envelope value since it opened (this
+   ``t_on`` and ``limit(n - last_end, last_pp)**2 / 32`` (rule 9: what the ringing of the
+   channel's reference potential can explain; the family in force at n); the segment's peak envelope is the largest envelope value since it opened (this
    sample included); a sample is "above" when its envelope exceeds both ``t_off`` and
    ``segment_end_fraction_of_peak * peak``; the segment closes at the first sample more than
    ``merge_gap`` samples after the last "above" one. Inside it, samples with
-   ``|d| > max(waveform_noise_multiple * floor_rms, potential_edge_fraction * (largest |d| so
+   ``|o| > max(waveform_noise_multiple * floor_onset, potential_edge_fraction * (largest |o| so
    far))`` are the waveform: the first and last of them are the potential's onset and end;
-   a pause of more than ``potential_gap`` samples between two of them starts a new potential;
-   a sign change between consecutive ones is a phase. With two potentials whose onsets are
+   a pause of more than ``potential_gap`` samples between two of them starts a new potential.
+   Samples with ``|d| > max(waveform_noise_multiple * floor_rms, potential_edge_fraction *
+   (largest |d| so far))`` carry the phases: a sign change of d between consecutive ones is a
+   phase. With two potentials whose onsets are
    ``doublet_min..doublet_max`` apart, the segment ends with the first potential (the second is
    its echo). A segment is long when it lasts more than ``max_twitch`` samples or holds 3+
    potentials. Its p-p is ``max(d) - min(d)`` over the segment.
@@ -110,6 +116,7 @@ class Params:
     bandpass_sos: np.ndarray
     notch_sos: tuple[np.ndarray, ...]  # per candidate: (n_used, 6)
     detection_sos: np.ndarray  # (0 or 1, 6)
+    onset_sos: np.ndarray  # (0 or 1, 6)
     candidates_hz: tuple[float, ...]
     alpha: float
     lf_hp_a: float
@@ -142,7 +149,7 @@ class Params:
     notch_tau: tuple[float, ...]  # per candidate: ring time of its fundamental notch, in samples
 
 
-def design(fs_hz: float, config) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray, float]:
+def design(fs_hz: float, config) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray, np.ndarray, float]:
     """The filters as the config describes them, designed here with scipy."""
     lowpass = min(config.lowpass_hz, config.lowpass_max_fraction_of_fs * fs_hz)
     hp = signal.butter(config.highpass_order, config.highpass_hz, "highpass", fs=fs_hz, output="sos")
@@ -162,11 +169,16 @@ def design(fs_hz: float, config) -> tuple[np.ndarray, tuple[np.ndarray, ...], np
         detection = signal.butter(2, config.detection_lowpass_hz, "lowpass", fs=fs_hz, output="sos")
     else:
         detection = np.zeros((0, 6))
-    return bandpass, tuple(notches), detection, lowpass
+    low, high = config.onset_band_hz
+    if high < 0.9 * lowpass and low > config.highpass_hz:
+        onset = signal.butter(1, [low, high], "bandpass", fs=fs_hz, output="sos")
+    else:
+        onset = np.zeros((0, 6))
+    return bandpass, tuple(notches), detection, onset, lowpass
 
 
 def params_for(fs_hz: float, config) -> Params:
-    bandpass, notches, detection, _ = design(fs_hz, config)
+    bandpass, notches, detection, onset, _ = design(fs_hz, config)
     block = max(_samples(config.noise_block_ms, fs_hz), 16)
     q = config.target_false_crossings_per_min / (60.0 * fs_hz)
     # The lower `noise_block_quantile` of B-sample maxima of an exponential tail of scale s sits
@@ -180,6 +192,7 @@ def params_for(fs_hz: float, config) -> Params:
         bandpass_sos=bandpass,
         notch_sos=notches,
         detection_sos=detection,
+        onset_sos=onset,
         candidates_hz=tuple(config.mains_candidates_hz),
         alpha=float(1.0 - np.exp(-1.0 / max(config.envelope_ms * 1e-3 * fs_hz, 2.0))),
         lf_hp_a=rc / (rc + 1.0 / fs_hz),
@@ -244,6 +257,7 @@ class Filtered:
     block_winners: list[int]
     notched: np.ndarray  # the detector's `filtered_out`
     detection: np.ndarray
+    onset: np.ndarray
 
 
 def block_power(y: np.ndarray, f_hz: float, fs_hz: float) -> float:
@@ -287,7 +301,8 @@ def filtered(x: np.ndarray, fs_hz: float, config, unit_scale: float = 1.0) -> Fi
         detection = signal.sosfilt(P.detection_sos, notched, axis=0)
     else:
         detection = notched.copy()
-    return Filtered(raw, bandpassed, switches, winners, notched, detection)
+    onset = signal.sosfilt(P.onset_sos, notched, axis=0) if P.onset_sos.shape[0] else detection.copy()
+    return Filtered(raw, bandpassed, switches, winners, notched, detection, onset)
 
 
 # ---- one channel, sample by sample -------------------------------------------------------------
@@ -362,13 +377,14 @@ class _Channel:
         self.P = P
         self.env = self.prev_y = self.prev_raw = self.lf_hp = self.lf = 0.0
         self.t_on = self.t_off = self.floor = self.band_rms = self.raw_std = self.raw_min = 0.0
-        self.blk_sumsq = self.blk_maxe = self.blk_raw_sum = self.blk_raw_sumsq = 0.0
+        self.blk_sumsq = self.blk_sumsq_onset = self.blk_maxe = self.blk_raw_sum = self.blk_raw_sumsq = 0.0
         self.blk_raw_dsq = 0.0
+        self.floor_onset = 0.0
         self.blk_raw_min = math.inf
         self.raw_hi, self.raw_lo = -math.inf, math.inf  # all-time extremes of raw
         self.envelope_blocks = 0
         self.blk_active = self.blk_pos = 0
-        self.hist = np.zeros((2, P.history))
+        self.hist = np.zeros((3, P.history))  # rms2, block max envelope, rms2_onset
         self.hist_count = self.hist_pos = 0
         self.g = [[0.0, 0.0], [0.0, 0.0]]
         self.gcoef = [float(2.0 * np.cos(2 * np.pi * f / P.fs_hz)) for f in P.candidates_hz]
@@ -382,6 +398,7 @@ class _Channel:
         self.pots = 0
         self.pot1_end = self.pot2_onset = 0
         self.absmax = self.ymax = self.ymin = self.energy = self.lfmax = self.lfmin = 0.0
+        self.onset_absmax = 0.0
         self.peak_e = 0.0
         self.last_pp = 0.0
         self.last_end = NEVER
@@ -389,7 +406,7 @@ class _Channel:
         self.family = -1
 
     # --- per sample ---
-    def step(self, n: int, raw: float, y_bp: float, y: float, d: float, family: int,
+    def step(self, n: int, raw: float, y_bp: float, y: float, d: float, o: float, family: int,
              trace: ChannelTrace) -> None:
         """Sample n; `family`: the mains family in force at n (-1: no notch)."""
         P = self.P
@@ -414,11 +431,12 @@ class _Channel:
                 trace.clip_off_rail += 1
                 trace.note("clip_off_rail", n)
         self.prev_y = y
-        e = self.env + P.alpha * (d * d - self.env)
+        e = self.env + P.alpha * (o * o - self.env)
         self.env = e
         trace.envelope[n] = e
 
         self.blk_sumsq += d * d
+        self.blk_sumsq_onset += o * o
         self.blk_maxe = max(self.blk_maxe, e)
         self.blk_raw_sum += raw
         self.blk_raw_sumsq += raw * raw
@@ -428,10 +446,14 @@ class _Channel:
 
         if warm:
             if not self.in_seg and e > self.t_on:
-                self._open(n, d, e)
-                trace.note("open", n)
+                limit = ringing_limit(P, n - self.last_end, self.last_pp, family)
+                if e > limit * limit / 32.0:
+                    self._open(n, d, e)
+                    trace.note("open", n)
+                else:
+                    trace.note("ringing_not_opened" if n - self.last_end <= P.ring else "ringing_not_opened_late", n)
             if self.in_seg:
-                self._inside(n, d, e, trace)
+                self._inside(n, d, o, e, trace)
 
         self.blk_pos += 1
         if self.blk_pos >= P.block:
@@ -445,12 +467,12 @@ class _Channel:
         self.phases = self.last_sign = self.seg_clip = self.seg_activity = 0
         self.pots = 0
         self.pot1_end = self.pot2_onset = -1
-        self.absmax = 0.0
+        self.absmax = self.onset_absmax = 0.0
         self.ymax = self.ymin = d
         self.energy = 0.0
         self.lfmax = self.lfmin = self.lf
 
-    def _inside(self, n: int, d: float, e: float, trace: ChannelTrace) -> None:
+    def _inside(self, n: int, d: float, o: float, e: float, trace: ChannelTrace) -> None:
         P = self.P
         self.ymax = max(self.ymax, d)
         self.ymin = min(self.ymin, d)
@@ -459,7 +481,8 @@ class _Channel:
         self.energy += d * d
         ad = abs(d)
         self.absmax = max(self.absmax, ad)
-        if ad > max(P.wave_k * self.floor, P.edge_fraction * self.absmax):
+        self.onset_absmax = max(self.onset_absmax, abs(o))
+        if abs(o) > max(P.wave_k * self.floor_onset, P.edge_fraction * self.onset_absmax):
             if self.amp_first < 0:
                 self.amp_first = n
                 self.pots = 1
@@ -469,6 +492,7 @@ class _Channel:
                     self.pot1_end = self.amp_last
                     self.pot2_onset = n
             self.amp_last = n
+        if ad > max(P.wave_k * self.floor, P.edge_fraction * self.absmax):
             sign = 1 if d > 0 else -1
             if sign != self.last_sign:
                 self.phases += 1
@@ -533,11 +557,13 @@ class _Channel:
         if append:
             self.hist[0, self.hist_pos] = rms2
             self.hist[1, self.hist_pos] = self.blk_maxe
+            self.hist[2, self.hist_pos] = self.blk_sumsq_onset / B
             self.hist_pos = (self.hist_pos + 1) % P.history
             self.hist_count = min(self.hist_count + 1, P.history)
             k = self.hist_count
             self.floor = math.sqrt(lower_quantile(self.hist[0, :k], P.block_quantile))
             self.t_on = P.k_on * lower_quantile(self.hist[1, :k], P.block_quantile)
+            self.floor_onset = math.sqrt(lower_quantile(self.hist[2, :k], P.block_quantile))
             self.t_off = P.off_fraction * self.t_on
         mean = self.blk_raw_sum / B
         self.raw_std = math.sqrt(max(self.blk_raw_sumsq / B - mean * mean, 0.0))
@@ -551,7 +577,7 @@ class _Channel:
         self.envelope_blocks = self.envelope_blocks + 1 if envelope_like else 0
         trace.blocks.append(Block(n, rms2, self.blk_maxe, self.blk_active, append, envelope_like))
         self.blk_raw_min = math.inf
-        self.blk_sumsq = self.blk_maxe = self.blk_raw_sum = self.blk_raw_sumsq = 0.0
+        self.blk_sumsq = self.blk_sumsq_onset = self.blk_maxe = self.blk_raw_sum = self.blk_raw_sumsq = 0.0
         self.blk_raw_dsq = 0.0
         self.blk_active = self.blk_pos = 0
 
@@ -584,6 +610,7 @@ class _Channel:
             "SEG_LFMAX": self.lfmax, "SEG_LFMIN": self.lfmin, "SEG_ABSMAX": self.absmax,
             "SEG_EMAX": self.peak_e,
             "LAST_PP": self.last_pp,
+            "BLK_SUMSQ_ON": self.blk_sumsq_onset, "FLOOR_ON": self.floor_onset, "SEG_ONMAX": self.onset_absmax,
         }
         ci = {
             "IN_SEG": self.in_seg, "SEG_START": self.seg_start, "LAST_ABOVE": self.last_above,
@@ -630,10 +657,11 @@ def run(x: np.ndarray, fs_hz: float, config, *, unit_scale: float = 1.0, checkpo
         ybp = F.bandpassed[:, c].tolist()
         y = F.notched[:, c].tolist()
         d = F.detection[:, c].tolist()
+        o = F.onset[:, c].tolist()
         if 0 in wanted:
             trace.snapshots[0] = ch.snapshot()
         for n in range(n_samples):
-            ch.step(n, raw[n], ybp[n], y[n], d[n], family[n], trace)
+            ch.step(n, raw[n], ybp[n], y[n], d[n], o[n], family[n], trace)
             if (n + 1) % P.mains_block == 0:
                 ch.end_mains_block()
             if n + 1 in wanted:

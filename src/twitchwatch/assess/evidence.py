@@ -89,6 +89,8 @@ class Evidence:
     artifacts: int = 0
     artifact_s: float = 0.0
     heartbeat_s: float = 0.0
+    #: the most any channel spent under low-frequency swings (motion, pops), seconds
+    motion_s: float = 0.0
     complex_twitches: int = 0
     channels: tuple[ChannelEvidence, ...] = ()
     symptoms: frozenset[str] = frozenset()
@@ -102,7 +104,7 @@ class Evidence:
         object.__setattr__(self, "context", check_names("context tag", self.context, CONTEXT_TAGS))
         object.__setattr__(self, "muscle", check_muscle(self.muscle))
         object.__setattr__(self, "channels", tuple(self.channels))
-        for name in ("observed_s", "duration_s", "cramp_s", "artifact_s", "heartbeat_s"):
+        for name in ("observed_s", "duration_s", "cramp_s", "artifact_s", "heartbeat_s", "motion_s"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
                 raise ValueError(f"{name} must be a finite number >= 0 s, got {v!r}")
@@ -150,6 +152,7 @@ class Evidence:
             artifacts=int(counts.get("artifact", 0)),
             artifact_s=float(summary.get("artifact_s", {}).get("all", 0.0)),
             heartbeat_s=float(summary.get("artifact_s", {}).get("heartbeat", 0.0)),
+            motion_s=max((float(q.get("motion_s", 0.0)) for q in quality.values()), default=0.0),
             # the engine sets "complex" only on twitches ("doublet" also marks artefacts)
             complex_twitches=int(flags.get("complex", 0)),
             channels=tuple(channels),

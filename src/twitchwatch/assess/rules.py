@@ -33,7 +33,7 @@ from twitchwatch.assess.vocab import (
     CONCERNING, CONTEXT_TAGS, POOR_SIGNAL, RED_FLAG_SYMPTOMS, WARMING_UP,
 )
 
-RULES_VERSION = 1
+RULES_VERSION = 2  # 2: Q4 also counts motion swings (quality motion_s)
 
 NOTE = "note"
 EFFECTS = (WARMING_UP, POOR_SIGNAL, CONCERNING, NOTE)
@@ -145,7 +145,8 @@ def _envelope(ev: Evidence, rule: Rule) -> Finding | None:
 def _artefacts(ev: Evidence, rule: Rule) -> Finding | None:
     if ev.observed_s <= 0:
         return None
-    share = 100.0 * ev.artefact_s_not_heartbeats / ev.observed_s
+    # artefact events, or the low-frequency swings of motion where they outlast those events
+    share = 100.0 * max(ev.artefact_s_not_heartbeats, ev.motion_s) / ev.observed_s
     if share <= rule.limits["max_artefact_time_percent"]:
         return None
     return rule.finding(f"artefacts (motion, electrode pops, clipping, bursts) cover {share:.0f} % of "
@@ -275,8 +276,8 @@ RULES: tuple[Rule, ...] = (
          "on more than half of the channels", {"min_channel_share": 0.5}, POOR_SIGNAL,
          NEEDS_NOTHING, "MyoWare 2.0 documentation (use the RAW output); an envelope has no "
          "potential shapes to detect", _envelope),
-    Rule("Q4-mostly-artefact", "time covered by artefact events (not heart beats) in the "
-         "time observed", "> 10 % of the time", {"max_artefact_time_percent": 10.0}, POOR_SIGNAL,
+    Rule("Q4-mostly-artefact", "time covered by artefact events (not heart beats), or by "
+         "low-frequency motion swings on a channel (quality motion_s), in the time observed", "> 10 % of the time", {"max_artefact_time_percent": 10.0}, POOR_SIGNAL,
          NEEDS_NOTHING, "SPiQE leaves noisy segments out before counting (Bashford 2019); the "
          "share is this project's choice: the detector is blind under artefacts", _artefacts),
     Rule("Q5-low-sampling-rate", "sampling rate", "<= 250 Hz", {"max_fs_hz": 250.0}, NOTE,

@@ -49,6 +49,8 @@ class ChannelQuality:
     ecg_bpm: float | None
     low_rate_warning: bool
     envelope_only_warning: bool
+    #: seconds after the warm-up with the 0.5-10 Hz signal beyond +-motion_lf_uv (motion, pops)
+    motion_s: float = 0.0
 
     def problems(self) -> list[str]:
         """Plain-language list of what limits this channel's signal."""
@@ -150,8 +152,8 @@ class Detector:
             y = self._no_filtered if filtered_out is None else filtered_out[start:]
             args = (
                 rest, self.unit_scale, self.design.bandpass_sos, self.design.notch_sos,
-                self.design.notch_count, self.design.detection_sos, self.params, s.ci, s.cf, s.zi,
-                s.zn, s.zd, s.hist, s.hist_sorted,
+                self.design.notch_count, self.design.detection_sos, self.design.onset_sos, self.params,
+                s.ci, s.cf, s.zi, s.zn, s.zd, s.zo, s.hist, s.hist_sorted,
                 s.work, s.seg_i, s.seg_f, s.run_i, s.pend_i, s.pend_f, s.gi, s.gf, s.ecg_h, s.recent,
                 s.out_i, s.out_f, y,
             )
@@ -231,5 +233,6 @@ class Detector:
                 ecg_bpm=(60.0 * self.fs_hz / rr) if (ecg_on and rr > 0) else None,
                 low_rate_warning=self.fs_hz <= LOW_RATE_WARNING_HZ,
                 envelope_only_warning=envelope_only,
+                motion_s=float(ci[L.CI_MOTION_SAMPLES]) / self.fs_hz,
             ))
         return out

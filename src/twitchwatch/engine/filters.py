@@ -33,6 +33,9 @@ class FilterDesign:
     notch_count: np.ndarray
     #: extra low-pass for the detection path only, shape (0 or 1, 6)
     detection_sos: np.ndarray
+    #: band-pass of the onset envelope, applied to the filtered signal, shape (0 or 1, 6);
+    #: none: the envelope follows the detection band
+    onset_sos: np.ndarray
     mains_candidates_hz: tuple[float, ...]
 
 
@@ -72,7 +75,13 @@ def design_filters(fs_hz: float, config: DetectorConfig) -> FilterDesign:
         detection = signal.butter(2, config.detection_lowpass_hz, "lowpass", fs=fs_hz, output="sos")
     else:
         detection = np.zeros((0, 6))
-    return FilterDesign(fs_hz, lowpass_hz, bandpass, notch, count, np.ascontiguousarray(detection), candidates)
+    low_hz, high_hz = config.onset_band_hz
+    if high_hz < 0.9 * lowpass_hz and low_hz > config.highpass_hz:
+        onset = signal.butter(1, [low_hz, high_hz], "bandpass", fs=fs_hz, output="sos")
+    else:
+        onset = np.zeros((0, 6))
+    return FilterDesign(fs_hz, lowpass_hz, bandpass, notch, count, np.ascontiguousarray(detection),
+                        np.ascontiguousarray(onset), candidates)
 
 
 @njit(cache=True, nogil=True)

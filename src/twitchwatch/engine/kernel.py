@@ -568,6 +568,8 @@ def _end_noise_block(c, p, ci, cf, hist, hist_sorted):
         hist[c, 0, pos] = rms2
         _sorted_replace(hist_sorted[c, 1], count, hist[c, 1, pos], cf[L.CF_BLK_MAXE, c], full)
         hist[c, 1, pos] = cf[L.CF_BLK_MAXE, c]
+        _sorted_replace(hist_sorted[c, 2], count, hist[c, 2, pos], cf[L.CF_BLK_SUMSQ_ON, c] / block, full)
+        hist[c, 2, pos] = cf[L.CF_BLK_SUMSQ_ON, c] / block
         ci[L.CI_HIST_POS, c] = (pos + 1) % n_hist
         count = min(count + 1, n_hist)
         ci[L.CI_HIST_COUNT, c] = count
@@ -575,6 +577,7 @@ def _end_noise_block(c, p, ci, cf, hist, hist_sorted):
         q_index = int(p[L.P_BLOCK_Q] * (count - 1))
         cf[L.CF_FLOOR_RMS, c] = np.sqrt(hist_sorted[c, 0, q_index])
         cf[L.CF_T_ON, c] = p[L.P_K_ON] * hist_sorted[c, 1, q_index]
+        cf[L.CF_FLOOR_ON, c] = np.sqrt(hist_sorted[c, 2, q_index])
         cf[L.CF_T_OFF, c] = p[L.P_OFF_FRAC] * cf[L.CF_T_ON, c]
     mean = cf[L.CF_BLK_RAW_SUM, c] / block
     cf[L.CF_RAW_STD, c] = np.sqrt(max(cf[L.CF_BLK_RAW_SUMSQ, c] / block - mean * mean, 0.0))
@@ -593,6 +596,7 @@ def _end_noise_block(c, p, ci, cf, hist, hist_sorted):
         ci[L.CI_ENVELOPE_BLOCKS, c] = 0
     cf[L.CF_BLK_RAW_MIN, c] = np.inf
     cf[L.CF_BLK_SUMSQ, c] = 0.0
+    cf[L.CF_BLK_SUMSQ_ON, c] = 0.0
     cf[L.CF_BLK_MAXE, c] = 0.0
     cf[L.CF_BLK_RAW_SUM, c] = 0.0
     cf[L.CF_BLK_RAW_SUMSQ, c] = 0.0
@@ -733,10 +737,37 @@ def _detection_span(sos, z, buf, nb, n_ch):
 
 
 @njit(cache=True, nogil=True)
-def _front_end_span(x, t0, nb, scale, sos_bp, sos_notch, notch_count, fam, sos_det, zi, zn, zd, c0, c1,
-                    g0_s1, g0_s2, g1_s1, g1_s2, buf, n_ch):
+def _onset_span(sos, z, buf, nb, n_ch):
+    """The onset band: buf[3] = buf[1] through its one section (none: the detection band)."""
+    if sos.shape[0] == 0:
+        for i in range(nb):
+            for c in range(n_ch):
+                buf[3, i, c] = buf[2, i, c]
+        return
+    coefs = _coefficients(sos, 0)
+    for i in range(nb):
+        for c in range(n_ch):
+            buf[3, i, c] = _section(coefs, z, 0, c, buf[1, i, c])
+
+
+@njit(cache=True, nogil=True)
+def _detection_onset_span(sos_det, sos_on, zd, zo, buf, nb, n_ch):
+    """The usual one-section detection and onset bands fused (two independent chains overlap):
+    buf[1] -> buf[2], buf[3]."""
+    det = _coefficients(sos_det, 0)
+    on = _coefficients(sos_on, 0)
+    for i in range(nb):
+        for c in range(n_ch):
+            y = buf[1, i, c]
+            buf[2, i, c] = _section(det, zd, 0, c, y)
+            buf[3, i, c] = _section(on, zo, 0, c, y)
+
+
+@njit(cache=True, nogil=True)
+def _front_end_span(x, t0, nb, scale, sos_bp, sos_notch, notch_count, fam, sos_det, sos_on, zi, zn, zd, zo,
+                    c0, c1, g0_s1, g0_s2, g1_s1, g1_s2, buf, n_ch):
     """Rows t0..t0+nb of x through the front end: buf[0] raw µV, buf[1] band-passed and
-    notched, buf[2] detection band; the mains meters updated."""
+    notched, buf[2] detection band, buf[3] onset band; the mains meters updated."""
     invalid = _load_span(x, t0, nb, scale, buf, n_ch)
     if sos_bp.shape[0] == 2:
         _bandpass2_span(sos_bp, zi, buf, nb, n_ch)
@@ -753,7 +784,11 @@ def _front_end_span(x, t0, nb, scale, sos_bp, sos_notch, notch_count, fam, sos_d
         else:
             for s in range(notch_count[fam]):
                 _section_span(sos_notch[fam], s, zn, buf, 1, nb, n_ch)
-    _detection_span(sos_det, zd, buf, nb, n_ch)
+    if sos_det.shape[0] == 1 and sos_on.shape[0] == 1:
+        _detection_onset_span(sos_det, sos_on, zd, zo, buf, nb, n_ch)
+    else:
+        _detection_span(sos_det, zd, buf, nb, n_ch)
+        _onset_span(sos_on, zo, buf, nb, n_ch)
     return invalid
 
 
@@ -761,7 +796,8 @@ def _front_end_span(x, t0, nb, scale, sos_bp, sos_notch, notch_count, fam, sos_d
 
 
 @njit(cache=True, nogil=True)
-def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, zi, zn, zd, hist, hist_sorted, work,
+def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, ci, cf, zi, zn, zd, zo, hist, hist_sorted,
+                  work,
                   seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f, y_out):
     """Process samples of `x` (samples, channels) until done or the output buffer is nearly full.
 
@@ -794,6 +830,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     prev_y = cf[L.CF_PREV_Y]
     env = cf[L.CF_ENV]
     blk_sumsq = cf[L.CF_BLK_SUMSQ]
+    blk_sumsq_on = cf[L.CF_BLK_SUMSQ_ON]
     blk_maxe = cf[L.CF_BLK_MAXE]
     blk_raw_sum = cf[L.CF_BLK_RAW_SUM]
     blk_raw_sumsq = cf[L.CF_BLK_RAW_SUMSQ]
@@ -803,6 +840,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     raw_lo = cf[L.CF_RAW_LO]
     t_on = cf[L.CF_T_ON]
     floor_rms = cf[L.CF_FLOOR_RMS]
+    floor_on = cf[L.CF_FLOOR_ON]
     clip_run = ci[L.CI_CLIP_RUN]
     in_seg = ci[L.CI_IN_SEG]
     blk_active = ci[L.CI_BLK_ACTIVE]
@@ -818,6 +856,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     # ... and those of the segment machine, run only on busy channels.
     t_off = cf[L.CF_T_OFF]
     seg_absmax = cf[L.CF_SEG_ABSMAX]
+    seg_onmax = cf[L.CF_SEG_ONMAX]
     seg_emax = cf[L.CF_SEG_EMAX]
     seg_ymax = cf[L.CF_SEG_YMAX]
     seg_ymin = cf[L.CF_SEG_YMIN]
@@ -840,6 +879,9 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
     pot2_onset = ci[L.CI_POT2_ONSET]
     last_end = ci[L.CI_LAST_END]
     clip_hold = p[L.P_CLIP_HOLD]
+    warmup = p[L.P_WARMUP]
+    motion_lf = p[L.P_MOTION_LF_UV]
+    motion_samples = ci[L.CI_MOTION_SAMPLES]
     activity_min = p[L.P_ACTIVITY_MIN]
     merge_gap = p[L.P_MERGE_GAP]
     per_sample_out = L.EVENTS_PER_SAMPLE_MAX
@@ -852,8 +894,9 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
         # A span ends at the next mains-block end (the notch may change there) and noise-block end.
         nb = min(n_samples - t, span, room, np.int64(mains_block) - gi[L.G_MAINS_POS],
                  np.int64(noise_block) - blk_pos[0])
-        gi[L.G_INVALID_SAMPLES] += _front_end_span(x, t, nb, scale, sos_bp, sos_notch, notch_count, gi[L.G_MAINS_FAM], sos_det, zi, zn, zd,
-                        c0, c1, g0_s1, g0_s2, g1_s1, g1_s2, buf, n_ch)
+        gi[L.G_INVALID_SAMPLES] += _front_end_span(x, t, nb, scale, sos_bp, sos_notch, notch_count, gi[L.G_MAINS_FAM],
+                                                   sos_det, sos_on, zi, zn, zd, zo, c0, c1, g0_s1, g0_s2, g1_s1, g1_s2,
+                                                   buf, n_ch)
         for i in range(nb):
             n = gi[L.G_N]
             any_active_in_episode = False
@@ -881,16 +924,22 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 hp = hp_a * (lf_hp[c] + raw - prev_raw[c])
                 lf_hp[c] = hp
                 lf_band[c] += lp_a * (hp - lf_band[c])
+            if n >= warmup:  # the low band settles from the first sample's offset meanwhile
+                for c in range(n_ch):
+                    motion_samples[c] += 1 if abs(lf_band[c]) > motion_lf else 0
             for c in range(n_ch):
                 raw = buf[0, i, c]
                 clip_run[c] = clip_run[c] + 1 if raw == prev_raw[c] else 0
                 prev_raw[c] = raw
             for c in range(n_ch):
-                yd = buf[2, i, c]
-                e = env[c] + alpha * (yd * yd - env[c])
+                yo = buf[3, i, c]
+                e = env[c] + alpha * (yo * yo - env[c])
                 env[c] = e
-                blk_sumsq[c] += yd * yd
+                blk_sumsq_on[c] += yo * yo
                 blk_maxe[c] = e if e > blk_maxe[c] else blk_maxe[c]
+            for c in range(n_ch):
+                yd = buf[2, i, c]
+                blk_sumsq[c] += yd * yd
             for c in range(n_ch):
                 blk_active[c] += 1 if (in_seg[c] != 0 or env[c] > t_on[c]) else 0
                 blk_pos[c] += 1
@@ -925,6 +974,9 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 yd = buf[2, i, c]
                 lf = lf_band[c]
                 if in_seg[c] == 0:
+                    limit = _ringing_limit(n - last_end[c], last_pp[c], p, gi)
+                    if e <= L.RINGING_OPEN_ENERGY * limit * limit:
+                        continue  # what the last large potential's ringing can explain
                     in_seg[c] = 1
                     seg_start[c] = n
                     last_above[c] = n
@@ -938,6 +990,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                     pot1_end[c] = -1
                     pot2_onset[c] = -1
                     seg_absmax[c] = 0.0
+                    seg_onmax[c] = 0.0
                     seg_emax[c] = e
                     seg_ymax[c] = yd
                     seg_ymin[c] = yd
@@ -956,7 +1009,12 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                 ay = abs(yd)
                 if ay > seg_absmax[c]:
                     seg_absmax[c] = ay
-                if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
+                ao = abs(buf[3, i, c])
+                if ao > seg_onmax[c]:
+                    seg_onmax[c] = ao
+                # The potential's extent: where the onset band stands out of its noise (a small
+                # potential shows there for longer than in the broader detection band)...
+                if ao > max(wave_k * floor_on[c], edge_frac * seg_onmax[c]):
                     if amp_first[c] < 0:
                         amp_first[c] = n
                         pots[c] = 1
@@ -966,6 +1024,9 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, p, ci, cf, 
                             pot1_end[c] = amp_last[c]
                             pot2_onset[c] = n
                     amp_last[c] = n
+                # ...its phases: sign changes of the detection band where that stands out (the
+                # narrower onset band would add phases of its own)
+                if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
                     sign = 1 if yd > 0 else -1
                     if sign != last_sign[c]:
                         phases[c] += 1

@@ -88,8 +88,9 @@ FLAG_NAMES = {
     P_SEG_END_FRAC,
     P_NOTCH_TAU0,
     P_NOTCH_TAU1,
+    P_MOTION_LF_UV,
     N_PARAMS,
-) = range(53)
+) = range(54)
 
 # ---- per-channel float state (NCF, n_channels): each field contiguous over channels ---------------------------------------------
 (
@@ -130,8 +131,11 @@ FLAG_NAMES = {
     CF_RAW_LO,
     CF_BLK_RAW_DSQ,
     CF_RAW_SMOOTH_HZ,
+    CF_BLK_SUMSQ_ON,
+    CF_FLOOR_ON,
+    CF_SEG_ONMAX,
     NCF,
-) = range(38)
+) = range(41)
 
 # ---- per-channel int state (NCI, n_channels) -------------------------------------------------
 (
@@ -158,8 +162,9 @@ FLAG_NAMES = {
     CI_POT2_ONSET,
     CI_LAST_END,
     CI_ENVELOPE_BLOCKS,
+    CI_MOTION_SAMPLES,
     NCI,
-) = range(24)
+) = range(25)
 
 # ---- per-channel segment ring (n_channels, SEG_RING, ...) -----------------------------------
 SEG_RING = 32
@@ -177,6 +182,11 @@ EVENTS_PER_SAMPLE_MAX = PENDING_CAPACITY + 2
 #: input beyond this (1 kV) cannot be a biosignal: like NaN and Inf it is replaced by 0 µV (and
 #: counted), since one such value would poison the filters' state for good
 MAX_ABS_UV = 1e9
+#: Within the ringing time of a large potential, a segment opens only when the onset envelope
+#: exceeds that of a sine of half the ringing limit's p-p ((limit / 2)^2 / 8): the notch's
+#: 50/60 Hz ringing after a millivolt twitch stands well out of the narrow onset band's noise,
+#: and a segment opened on it would swallow the next twitch.
+RINGING_OPEN_ENERGY = 1.0 / 32.0
 #: samples the front end filters ahead of detection (kernel._front_end_span)
 SPAN_SAMPLES = 64
 (PI_ONSET, PI_END, PI_CH, PI_SEG, PI_MASK, PI_PHASES, PI_CLIP, PI_LONG, PI_NCH, PI_DEAD, PI_SPAN_END, NPI) = range(12)

@@ -67,6 +67,7 @@ def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) ->
     p[L.P_TRAIN_MIN] = config.train_min_potentials
     p[L.P_COMPLEX] = config.complex_min_phases
     p[L.P_MOTION_RATIO] = config.motion_lf_ratio
+    p[L.P_MOTION_LF_UV] = config.motion_lf_uv
     p[L.P_CLIP_REPEAT] = config.clip_repeat_samples
     p[L.P_CLIP_K] = config.clip_min_noise_multiple
     p[L.P_CLIP_HOLD] = samples(config.clip_holdoff_ms)
@@ -111,6 +112,7 @@ class DetectorState:
     zi: np.ndarray
     zn: np.ndarray
     zd: np.ndarray
+    zo: np.ndarray
     hist: np.ndarray
     hist_sorted: np.ndarray
     work: np.ndarray
@@ -135,11 +137,13 @@ class DetectorState:
             zi=np.zeros((design.bandpass_sos.shape[0], 2, c), np.float64),
             zn=np.zeros((MAX_NOTCH_SECTIONS, 2, c), np.float64),
             zd=np.zeros((max(design.detection_sos.shape[0], 1), 2, c), np.float64),
-            hist=np.zeros((c, 2, config.noise_history_blocks), np.float64),
+            zo=np.zeros((max(design.onset_sos.shape[0], 1), 2, c), np.float64),
+            # per block: detection-band mean square, largest envelope, onset-band mean square
+            hist=np.zeros((c, 3, config.noise_history_blocks), np.float64),
             # the same, each row kept sorted (its lower quantile is the floor and threshold)
-            hist_sorted=np.zeros((c, 2, config.noise_history_blocks), np.float64),
-            # a span of samples: raw, filtered, detection band
-            work=np.zeros((3, L.SPAN_SAMPLES, c), np.float64),
+            hist_sorted=np.zeros((c, 3, config.noise_history_blocks), np.float64),
+            # a span of samples: raw, filtered, detection band, onset band
+            work=np.zeros((4, L.SPAN_SAMPLES, c), np.float64),
             seg_i=np.zeros((c, L.SEG_RING, L.NSI), np.int64),
             seg_f=np.zeros((c, L.SEG_RING, L.NSF), np.float64),
             run_i=np.zeros((c, L.RUN_RING, L.NRI), np.int64),
