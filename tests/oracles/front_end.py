@@ -62,7 +62,9 @@ For a signal ``x`` (samples, channels) fed to ``Detector(fs, C, config, unit_sca
    phase. With two potentials whose onsets are
    ``doublet_min..doublet_max`` apart, the segment ends with the first potential (the second is
    its echo). A segment is long when it lasts more than ``max_twitch`` samples or holds 3+
-   potentials. Its p-p is ``max(d) - min(d)`` over the segment.
+   potentials. Once a segment is activity (rule 10: a burst of ``activity_min`` samples), no
+   shape is followed: the waveform, potentials and phases stop where they are, and the segment
+   is long and ends at its last "above" sample. Its p-p is ``max(d) - min(d)`` over the segment.
 9. Ringing limit ``limit(since, ref)``: the largest p-p that can still be filter ringing
    ``since`` samples after a potential of p-p ``ref``: ``ringing_fraction * ref`` up to
    ``ringing_ms``; after that, while a mains notch is running (the family in force),
@@ -479,24 +481,8 @@ class _Channel:
         self.lfmax = max(self.lfmax, self.lf)
         self.lfmin = min(self.lfmin, self.lf)
         self.energy += d * d
-        ad = abs(d)
-        self.absmax = max(self.absmax, ad)
-        self.onset_absmax = max(self.onset_absmax, abs(o))
-        if abs(o) > max(P.wave_k * self.floor_onset, P.edge_fraction * self.onset_absmax):
-            if self.amp_first < 0:
-                self.amp_first = n
-                self.pots = 1
-            elif n - self.amp_last > P.pot_gap:
-                self.pots += 1
-                if self.pots == 2:
-                    self.pot1_end = self.amp_last
-                    self.pot2_onset = n
-            self.amp_last = n
-        if ad > max(P.wave_k * self.floor, P.edge_fraction * self.absmax):
-            sign = 1 if d > 0 else -1
-            if sign != self.last_sign:
-                self.phases += 1
-                self.last_sign = sign
+        if not self.seg_activity:  # inside sustained activity no shape is followed
+            self._shape(n, d, o)
         if n - self.last_clip <= P.clip_hold:
             self.seg_clip = 1
         if not self.seg_activity and n - self.seg_start >= P.activity_min:
@@ -517,16 +503,39 @@ class _Channel:
             if n - self.last_above > P.merge_gap:
                 self._close(n, trace)
 
+    def _shape(self, n: int, d: float, o: float) -> None:
+        P = self.P
+        ad = abs(d)
+        self.absmax = max(self.absmax, ad)
+        self.onset_absmax = max(self.onset_absmax, abs(o))
+        if abs(o) > max(P.wave_k * self.floor_onset, P.edge_fraction * self.onset_absmax):
+            if self.amp_first < 0:
+                self.amp_first = n
+                self.pots = 1
+            elif n - self.amp_last > P.pot_gap:
+                self.pots += 1
+                if self.pots == 2:
+                    self.pot1_end = self.amp_last
+                    self.pot2_onset = n
+            self.amp_last = n
+        if ad > max(P.wave_k * self.floor, P.edge_fraction * self.absmax):
+            sign = 1 if d > 0 else -1
+            if sign != self.last_sign:
+                self.phases += 1
+                self.last_sign = sign
+
     def _close(self, n: int, trace: ChannelTrace) -> None:
         P = self.P
         onset = self.amp_first if self.amp_first >= 0 else self.seg_start
         span_end = max(self.amp_last if self.amp_last >= 0 else self.last_above, onset)
         end, echo_onset, echo_end = span_end, -1, -1
-        if self.pots == 2 and P.dbl_min <= self.pot2_onset - onset <= P.dbl_max:
+        if self.seg_activity:
+            span_end = end = max(self.last_above, onset)
+        elif self.pots == 2 and P.dbl_min <= self.pot2_onset - onset <= P.dbl_max:
             end, echo_onset, echo_end = self.pot1_end, self.pot2_onset, span_end
         duration = end - onset + 1
         pp = self.ymax - self.ymin
-        is_long = 1 if (duration > P.max_twitch or self.pots >= 3) else 0
+        is_long = 1 if (duration > P.max_twitch or self.pots >= 3 or self.seg_activity) else 0
         self.in_seg = 0
         since = onset - self.last_end
         limit = ringing_limit(P, since, self.last_pp, self.family)

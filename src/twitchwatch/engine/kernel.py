@@ -322,7 +322,12 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
     echo_onset = -1
     echo_end = -1
     pots = ci[L.CI_POTS, c]
-    if pots == 2:
+    activity = ci[L.CI_SEG_ACTIVITY, c]
+    if activity:
+        # Sustained activity: its potentials are not followed; it lasts to its last active sample.
+        span_end = max(ci[L.CI_LAST_ABOVE, c], onset)
+        end = span_end
+    elif pots == 2:
         gap = ci[L.CI_POT2_ONSET, c] - onset
         if p[L.P_DBL_MIN] <= gap <= p[L.P_DBL_MAX]:
             # A doublet inside one burst: the first potential and its echo.
@@ -332,7 +337,7 @@ def _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, rec
     duration = end - onset + 1
     pp = cf[L.CF_SEG_YMAX, c] - cf[L.CF_SEG_YMIN, c]
     lf_pp = cf[L.CF_SEG_LFMAX, c] - cf[L.CF_SEG_LFMIN, c]
-    is_long = 1 if (duration > p[L.P_MAX_TWITCH] or pots >= 3) else 0
+    is_long = 1 if (duration > p[L.P_MAX_TWITCH] or pots >= 3 or activity) else 0
     ci[L.CI_IN_SEG, c] = 0
     gi[L.G_NEXT_DECISION] = n  # a run may have closed or grown: look at pending events now
     if duration < p[L.P_MIN_TWITCH] and not is_long:
@@ -1006,31 +1011,34 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, 
                 if lf < seg_lfmin[c]:
                     seg_lfmin[c] = lf
                 seg_energy[c] += yd * yd
-                ay = abs(yd)
-                if ay > seg_absmax[c]:
-                    seg_absmax[c] = ay
-                ao = abs(buf[3, i, c])
-                if ao > seg_onmax[c]:
-                    seg_onmax[c] = ao
-                # The potential's extent: where the onset band stands out of its noise (a small
-                # potential shows there for longer than in the broader detection band)...
-                if ao > max(wave_k * floor_on[c], edge_frac * seg_onmax[c]):
-                    if amp_first[c] < 0:
-                        amp_first[c] = n
-                        pots[c] = 1
-                    elif n - amp_last[c] > pot_gap:
-                        pots[c] += 1
-                        if pots[c] == 2:
-                            pot1_end[c] = amp_last[c]
-                            pot2_onset[c] = n
-                    amp_last[c] = n
-                # ...its phases: sign changes of the detection band where that stands out (the
-                # narrower onset band would add phases of its own)
-                if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
-                    sign = 1 if yd > 0 else -1
-                    if sign != last_sign[c]:
-                        phases[c] += 1
-                        last_sign[c] = sign
+                # The shape of a potential (extent, potentials, phases); not followed inside
+                # sustained activity, which is a potential of no shape
+                if seg_activity[c] == 0:
+                    ay = abs(yd)
+                    if ay > seg_absmax[c]:
+                        seg_absmax[c] = ay
+                    ao = abs(buf[3, i, c])
+                    if ao > seg_onmax[c]:
+                        seg_onmax[c] = ao
+                    # The potential's extent: where the onset band stands out of its noise (a small
+                    # potential shows there for longer than in the broader detection band)...
+                    if ao > max(wave_k * floor_on[c], edge_frac * seg_onmax[c]):
+                        if amp_first[c] < 0:
+                            amp_first[c] = n
+                            pots[c] = 1
+                        elif n - amp_last[c] > pot_gap:
+                            pots[c] += 1
+                            if pots[c] == 2:
+                                pot1_end[c] = amp_last[c]
+                                pot2_onset[c] = n
+                        amp_last[c] = n
+                    # ...its phases: sign changes of the detection band where that stands out (the
+                    # narrower onset band would add phases of its own)
+                    if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
+                        sign = 1 if yd > 0 else -1
+                        if sign != last_sign[c]:
+                            phases[c] += 1
+                            last_sign[c] = sign
                 if n - last_clip[c] <= clip_hold:
                     seg_clip[c] = 1
                 if seg_activity[c]:
