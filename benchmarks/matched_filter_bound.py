@@ -22,6 +22,7 @@ from scipy import signal
 from scipy.stats import norm
 
 from twitchwatch.engine import Detector, DetectorConfig
+from twitchwatch.engine.filters import design_filters
 from twitchwatch.scoring import score_events
 from twitchwatch.sim import simulate
 
@@ -35,9 +36,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     fs = args.fs
     config = DetectorConfig()
-    band = np.vstack([signal.butter(2, config.highpass_hz, "highpass", fs=fs, output="sos"),
-                      signal.butter(2, min(config.lowpass_hz, config.lowpass_max_fraction_of_fs * fs),
-                                    "lowpass", fs=fs, output="sos")])
+    band = design_filters(fs, config).bandpass_sos  # the engine's own band-pass
     snr, tp, fn = [], 0, 0
     for seed in range(args.seeds):
         print(f"seed {seed} ...", file=sys.stderr, flush=True)

@@ -1,4 +1,5 @@
-"""Why Q1's limit is 4 µV RMS: above it the detector misses most 30 µV twitches, below it not."""
+"""Why Q1's limit is 4 µV RMS: above it the detector misses 40 % or more of 30 µV twitches
+(half at 4.3 µV), below it few."""
 
 from __future__ import annotations
 

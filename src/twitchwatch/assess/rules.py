@@ -265,7 +265,7 @@ RULES: tuple[Rule, ...] = (
     Rule("Q1-noise-floor", "noise floor per channel (µV RMS, detection band)",
          "> 4 µV RMS on more than half of the channels",
          {"max_noise_floor_uv_rms": 4.0, "min_channel_share": 0.5}, POOR_SIGNAL, NEEDS_NOTHING,
-         "this project's detector on the simulator: recall of 30 µV p-p twitches falls to ~50 % at "
+         "this project's detector on the simulator: recall of 30 µV p-p twitches falls to ~60 % at "
          "a 4 µV RMS floor (2 kHz) and below at 250 Hz (tests/assess/test_calibration.py); on the "
          "skin, potentials are small (Bashford 2019)", _noise),
     Rule("Q2-clipping", "share of samples at the sensor's limit, per channel",
@@ -277,7 +277,8 @@ RULES: tuple[Rule, ...] = (
          NEEDS_NOTHING, "MyoWare 2.0 documentation (use the RAW output); an envelope has no "
          "potential shapes to detect", _envelope),
     Rule("Q4-mostly-artefact", "time covered by artefact events (not heart beats), or by "
-         "low-frequency motion swings on a channel (quality motion_s), in the time observed", "> 10 % of the time", {"max_artefact_time_percent": 10.0}, POOR_SIGNAL,
+         "low-frequency motion swings on a channel (quality motion_s), in the time observed",
+         "> 10 % of the time", {"max_artefact_time_percent": 10.0}, POOR_SIGNAL,
          NEEDS_NOTHING, "SPiQE leaves noisy segments out before counting (Bashford 2019); the "
          "share is this project's choice: the detector is blind under artefacts", _artefacts),
     Rule("Q5-low-sampling-rate", "sampling rate", "<= 250 Hz", {"max_fs_hz": 250.0}, NOTE,

@@ -569,12 +569,10 @@ def _end_noise_block(c, p, ci, cf, hist, hist_sorted):
     if count < p[L.P_MIN_WARM_BLOCKS] or ci[L.CI_BLK_ACTIVE, c] < p[L.P_FREEZE_FRAC] * block:
         pos = ci[L.CI_HIST_POS, c]
         full = count == n_hist
-        _sorted_replace(hist_sorted[c, 0], count, hist[c, 0, pos], rms2, full)
-        hist[c, 0, pos] = rms2
-        _sorted_replace(hist_sorted[c, 1], count, hist[c, 1, pos], cf[L.CF_BLK_MAXE, c], full)
-        hist[c, 1, pos] = cf[L.CF_BLK_MAXE, c]
-        _sorted_replace(hist_sorted[c, 2], count, hist[c, 2, pos], cf[L.CF_BLK_SUMSQ_ON, c] / block, full)
-        hist[c, 2, pos] = cf[L.CF_BLK_SUMSQ_ON, c] / block
+        values = (rms2, cf[L.CF_BLK_MAXE, c], cf[L.CF_BLK_SUMSQ_ON, c] / block)
+        for row in range(3):
+            _sorted_replace(hist_sorted[c, row], count, hist[c, row, pos], values[row], full)
+            hist[c, row, pos] = values[row]
         ci[L.CI_HIST_POS, c] = (pos + 1) % n_hist
         count = min(count + 1, n_hist)
         ci[L.CI_HIST_COUNT, c] = count
