@@ -741,16 +741,13 @@ def _detection_span(sos, z, buf, nb, n_ch):
 
 @njit(cache=True, nogil=True)
 def _onset_span(sos, z, buf, nb, n_ch):
-    """The onset band: buf[3] = buf[1] through its one section (none: the detection band)."""
-    if sos.shape[0] == 0:
-        for i in range(nb):
-            for c in range(n_ch):
-                buf[3, i, c] = buf[2, i, c]
-        return
-    coefs = _coefficients(sos, 0)
+    """The onset band: buf[3] = buf[1] through its section (none: a copy of the detection band)."""
+    source = 1 if sos.shape[0] else 2
     for i in range(nb):
         for c in range(n_ch):
-            buf[3, i, c] = _section(coefs, z, 0, c, buf[1, i, c])
+            buf[3, i, c] = buf[source, i, c]
+    for s in range(sos.shape[0]):
+        _section_span(sos, s, z, buf, 3, nb, n_ch)
 
 
 @njit(cache=True, nogil=True)
@@ -799,9 +796,8 @@ def _front_end_span(x, t0, nb, scale, sos_bp, sos_notch, notch_count, fam, sos_d
 
 
 @njit(cache=True, nogil=True)
-def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, ci, cf, zi, zn, zd, zo, hist, hist_sorted,
-                  work,
-                  seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f, y_out):
+def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, ci, cf, zi, zn, zd, zo, hist,
+                  hist_sorted, work, seg_i, seg_f, run_i, pend_i, pend_f, gi, gf, ecg_h, recent, out_i, out_f, y_out):
     """Process samples of `x` (samples, channels) until done or the output buffer is nearly full.
 
     Returns the number of samples consumed. `y_out` (samples, channels) receives the filtered
