@@ -996,43 +996,48 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, 
                     seg_energy[c] = 0.0
                     seg_lfmax[c] = lf
                     seg_lfmin[c] = lf
-                if yd > seg_ymax[c]:
-                    seg_ymax[c] = yd
-                if yd < seg_ymin[c]:
-                    seg_ymin[c] = yd
-                if lf > seg_lfmax[c]:
-                    seg_lfmax[c] = lf
-                if lf < seg_lfmin[c]:
-                    seg_lfmin[c] = lf
+                # Extremes as selects, not branches: inside activity their outcome is random.
+                seg_ymax[c] = yd if yd > seg_ymax[c] else seg_ymax[c]
+                seg_ymin[c] = yd if yd < seg_ymin[c] else seg_ymin[c]
+                seg_lfmax[c] = lf if lf > seg_lfmax[c] else seg_lfmax[c]
+                seg_lfmin[c] = lf if lf < seg_lfmin[c] else seg_lfmin[c]
                 seg_energy[c] += yd * yd
                 # The shape of a potential (extent, potentials, phases); not followed inside
                 # sustained activity, which is a potential of no shape
                 if seg_activity[c] == 0:
                     ay = abs(yd)
-                    if ay > seg_absmax[c]:
-                        seg_absmax[c] = ay
+                    absmax = ay if ay > seg_absmax[c] else seg_absmax[c]
+                    seg_absmax[c] = absmax
                     ao = abs(buf[3, i, c])
-                    if ao > seg_onmax[c]:
-                        seg_onmax[c] = ao
+                    onmax = ao if ao > seg_onmax[c] else seg_onmax[c]
+                    seg_onmax[c] = onmax
                     # The potential's extent: where the onset band stands out of its noise (a small
                     # potential shows there for longer than in the broader detection band)...
-                    if ao > max(wave_k * floor_on[c], edge_frac * seg_onmax[c]):
+                    level = edge_frac * onmax
+                    floor_level = wave_k * floor_on[c]
+                    level = level if level > floor_level else floor_level
+                    stands_out = ao > level
+                    # (selects where the outcome is random from sample to sample; a branch only
+                    # where a new potential starts, which is rare)
+                    if stands_out and (amp_first[c] < 0 or n - amp_last[c] > pot_gap):
                         if amp_first[c] < 0:
                             amp_first[c] = n
                             pots[c] = 1
-                        elif n - amp_last[c] > pot_gap:
+                        else:
                             pots[c] += 1
                             if pots[c] == 2:
                                 pot1_end[c] = amp_last[c]
                                 pot2_onset[c] = n
-                        amp_last[c] = n
+                    amp_last[c] = n if stands_out else amp_last[c]
                     # ...its phases: sign changes of the detection band where that stands out (the
                     # narrower onset band would add phases of its own)
-                    if ay > max(wave_k * floor_rms[c], edge_frac * seg_absmax[c]):
-                        sign = 1 if yd > 0 else -1
-                        if sign != last_sign[c]:
-                            phases[c] += 1
-                            last_sign[c] = sign
+                    level = edge_frac * absmax
+                    floor_level = wave_k * floor_rms[c]
+                    level = level if level > floor_level else floor_level
+                    sign = 1 if yd > 0 else -1
+                    turns = ay > level and sign != last_sign[c]
+                    phases[c] += 1 if turns else 0
+                    last_sign[c] = sign if turns else last_sign[c]
                 if n - last_clip[c] <= clip_hold:
                     seg_clip[c] = 1
                 if seg_activity[c]:
@@ -1044,11 +1049,12 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, 
                     seg_activity[c] = 1
                     _episode_activity(c, seg_start[c], n, ci, cf, gi)
                     any_active_in_episode = True
-                if e > seg_emax[c]:
-                    seg_emax[c] = e
-                if e > max(t_off[c], seg_end_frac * seg_emax[c]):
-                    last_above[c] = n
-                elif n - last_above[c] > merge_gap:
+                emax = e if e > seg_emax[c] else seg_emax[c]
+                seg_emax[c] = emax
+                off = seg_end_frac * emax
+                off = off if off > t_off[c] else t_off[c]  # max(t_off, off), as Python's max
+                last_above[c] = n if e > off else last_above[c]
+                if n - last_above[c] > merge_gap:
                     _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
             if blk_pos[0] >= noise_block:  # every channel's block ends on the same sample
