@@ -48,6 +48,10 @@ def test_quick_prints_tables_progress_and_writes_json(tiny, tmp_path, capsys):
     scipy_row = rows["scipy causal pipeline"]
     assert scipy_row["status"] == "measured"
     assert scipy_row["engine_speedup"] == pytest.approx(engine["msamples_per_s"] / scipy_row["msamples_per_s"])
+    reference = result["reference"]
+    assert reference["engine_to_reference"] == pytest.approx(
+        reference["engine_msamples_per_s"] / reference["reference_msamples_per_s"])
+    assert "reference loop" in text and ("met" in text)
     assert [r["chunk_samples"] for r in result["latency"]] == [1, 25]
     assert all({"p50_us", "p99_us"} <= set(r) for r in result["latency"])
     assert result["start_up"] is None

@@ -47,6 +47,13 @@ def throughput_table(result: dict) -> str:
     fixed = result["fixed_costs"]
     note = (f"  once per stream, outside the rates above: building a detector {fixed['construct_ms']:.1f} ms, "
             f"finish() {fixed['finish_ms']:.2f} ms")
+    ref = result.get("reference")
+    if ref:
+        note += (f"\n  against the issue's reference loop (bare numba filter + envelope + threshold), in turn chunk by "
+                 f"chunk: engine {ref['engine_msamples_per_s']:.1f} M/s, loop {ref['reference_msamples_per_s']:.1f} M/s, "
+                 f"ratio {ref['engine_to_reference']:.3f} (bar {ref['bar_fraction']:.3f} = 60 M/s where the loop makes "
+                 f"160: {'met' if ref['meets_bar'] else 'NOT met'}; the engine would make "
+                 f"{ref['engine_at_reference_160_msamples_per_s']:.0f} M/s there)")
     return title + "\n" + table(["what", "M ch-samples/s", "x real time", "engine speed vs this", "note"], rows) + "\n" + note
 
 

@@ -46,7 +46,7 @@ FULL = Sizes(stream_s=600.0, rounds=5, more_channels=(1, 64), latency_calls=5000
 
 def _steps(sizes: Sizes) -> list[str]:
     steps = ["signal", "engine throughput", *(f"engine throughput, {c} ch" for c in sizes.more_channels),
-             "fixed costs"]
+             "fixed costs", "engine against the reference loop"]
     steps += [f"baseline {b.name}" for b in _baselines(sizes)]
     steps += ["engine throughput again, after the baselines"]
     steps += [f"latency, {n}-sample chunks" for n in sizes.latency_chunk_samples]
@@ -85,6 +85,8 @@ def run(sizes: Sizes = QUICK, progress: Progress | None = None) -> dict:
                                                    rounds=sizes.rounds))
     step("fixed costs per stream (building the detector, finish)")
     fixed = throughput.fixed_costs(fs, channels)
+    step("engine and the issue's reference loop, in turn chunk by chunk")
+    reference = throughput.engine_vs_reference(block, fs, sizes.stream_s / 2, rounds=sizes.rounds)
 
     compared = []
     for b in _baselines(sizes):
@@ -121,6 +123,7 @@ def run(sizes: Sizes = QUICK, progress: Progress | None = None) -> dict:
         "signal": {"scenario": SCENARIO, "fs_hz": fs, "channels": channels, "duration_s": sizes.block_s},
         "engine": engine,
         "fixed_costs": fixed,
+        "reference": reference,
         "baselines": compared,
         "latency": chunk_latency,
         "start_up": start,

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from twitchwatch.benchmarking import reference_loop
 from twitchwatch.benchmarking.signals import tiled_chunks
 from twitchwatch.benchmarking.timing import Rate, timed
 from twitchwatch.engine import Detector
@@ -75,6 +76,43 @@ def engine_throughput(block: np.ndarray, fs_hz: float, duration_s: float, *, rou
     return {"fs_hz": fs_hz, "channels": block.shape[1], "duration_s": duration_s, "rounds": rounds,
             **best.as_dict(), "x_real_time": best.x_real_time(fs_hz, block.shape[1]),
             "x_real_time_per_channel": best.samples / best.wall_s / fs_hz}
+
+
+def engine_vs_reference(block: np.ndarray, fs_hz: float, duration_s: float, *, rounds: int = 3,
+                        chunk_s: float = CHUNK_S) -> dict:
+    """The engine and the reference loop (`reference_loop`) on the same stream, in turn chunk by
+    chunk: each chunk goes through one, then the other (the order alternates), so both see the
+    same moments of a shared machine's load and their ratio holds where absolute rates do not.
+
+    Each of `rounds` runs streams `duration_s` of `block` through a fresh, warmed-up detector
+    and a fresh loop; a chunk's time is its best over the rounds (a neighbour's burst only ever
+    adds time). Issue 4's bar, scaled to this run: `bar_fraction` x the loop's rate.
+    """
+    reference_loop.compile_for(block.dtype)
+    chunk_samples = _samples(chunk_s, fs_hz)
+    warm = _samples(WARMUP_S, fs_hz)
+    chunks = list(tiled_chunks(block, _samples(duration_s, fs_hz), chunk_samples, start=warm))
+    best = {"engine": np.full(len(chunks), np.inf), "reference": np.full(len(chunks), np.inf)}
+    for r in range(rounds):
+        detector, _ = warm_detector(block, fs_hz, WARMUP_S, chunk_samples)
+        loop = reference_loop.ReferenceLoop(fs_hz, block.shape[1])
+        loop.process(block[:warm])
+        runs = {"engine": detector.process, "reference": loop.process}
+        for j, chunk in enumerate(chunks):
+            for name in (("engine", "reference") if (j + r) % 2 == 0 else ("reference", "engine")):
+                t0 = time.perf_counter()
+                runs[name](chunk)
+                best[name][j] = min(best[name][j], time.perf_counter() - t0)
+    samples = sum(chunk.size for chunk in chunks)
+    rate = {name: samples / float(times.sum()) / 1e6 for name, times in best.items()}
+    ratio = rate["engine"] / rate["reference"]
+    return {"fs_hz": fs_hz, "channels": block.shape[1], "duration_s": duration_s, "rounds": rounds,
+            "chunk_s": chunk_s, "channel_samples": samples,
+            "engine_msamples_per_s": rate["engine"], "reference_msamples_per_s": rate["reference"],
+            "engine_to_reference": ratio, "bar_fraction": reference_loop.BAR_FRACTION,
+            "scaled_bar_msamples_per_s": reference_loop.BAR_FRACTION * rate["reference"],
+            "engine_at_reference_160_msamples_per_s": ratio * reference_loop.REFERENCE_MSAMPLES_PER_S,
+            "meets_bar": ratio >= reference_loop.BAR_FRACTION}
 
 
 def fixed_costs(fs_hz: float, n_channels: int, rounds: int = 7) -> dict:
