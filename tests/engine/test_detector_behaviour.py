@@ -152,6 +152,17 @@ def test_ecg_is_not_counted_as_twitches_and_its_rate_is_measured(seed):
         assert any("ECG" in p for p in q.problems())
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_small_heart_beats_are_recognised_though_their_length_and_spread_vary(seed):
+    """60 uV beats on 8 channels over a 5 uV floor (as in `mixed`): each beat measures 5-55 ms
+    and reaches 1-8 channels, while its size and rhythm stay steady."""
+    sim = simulate("ecg-contaminated", duration_s=60.0, seed=seed, ecg_uv=60.0, n_channels=8)
+    det, events = detect(sim.data, sim.fs_hz)
+    assert det.quality()[0].ecg_present
+    assert sum("ecg" in e.flags for e in events) >= 12  # of ~55 beats after the warm-up
+    assert sum(e.kind == "fasciculation" for e in events) <= 2
+
+
 @pytest.mark.parametrize("heart_rate_bpm", [(65.0, 70.0), (125.0, 135.0)])
 def test_twitches_are_found_next_to_ecg_at_rest_and_after_exercise(heart_rate_bpm):
     """200 uV ECG plus twitches. At 125-135 bpm (after exercise, when twitching is common) more

@@ -131,8 +131,13 @@ class DetectorConfig:
     #: a beat must fall within this fraction of the R-R interval of where it is expected
     ecg_rr_tolerance: float = 0.10
     ecg_amplitude_ratio: float = 1.35
-    #: beats of one heart look alike: duration within this ratio, same spread over channels
-    ecg_duration_ratio: float = 1.5
+    #: beats of one heart look alike: duration within this ratio, and they reach about as many
+    #: channels, within this share of the array (at least one channel either way). Loose on
+    #: purpose: a beat of 60 uV near an 8 uV floor measures 5-55 ms and reaches 1-8 of 8
+    #: channels from beat to beat (its size and rhythm stay steady); with 1.5 and one channel,
+    #: such beats were never recognised and a few per minute counted as twitches.
+    ecg_duration_ratio: float = 3.0
+    ecg_breadth_difference: float = 0.25
     #: beats missed in a row before the ECG track is dropped
     ecg_max_missed_beats: int = 3
     #: regular, alike potentials needed to recognise a heart rhythm (four equal intervals)

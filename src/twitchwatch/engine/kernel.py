@@ -165,7 +165,7 @@ def _close_episode(n, p, ci, cf, gi, out_i, out_f):
 def _alike(pp_a, dur_a, nch_a, pp_b, dur_b, nch_b, p):
     """Two potentials look like beats of one heart: same size, length and spread."""
     return (_ratio(pp_a, pp_b) <= p[L.P_ECG_AMP] and _ratio(dur_a, dur_b) <= p[L.P_ECG_DUR]
-            and abs(nch_a - nch_b) <= 1)
+            and abs(nch_a - nch_b) <= p[L.P_ECG_NCH])
 
 
 @njit(cache=True, nogil=True)

@@ -89,8 +89,9 @@ FLAG_NAMES = {
     P_NOTCH_TAU0,
     P_NOTCH_TAU1,
     P_MOTION_LF_UV,
+    P_ECG_NCH,
     N_PARAMS,
-) = range(54)
+) = range(55)
 
 # ---- per-channel float state (NCF, n_channels): each field contiguous over channels ---------------------------------------------
 (

@@ -95,6 +95,7 @@ def derived_parameters(fs_hz: float, n_channels: int, config: DetectorConfig) ->
     p[L.P_POT_GAP] = max(samples(config.potential_gap_ms), 1.0)
     p[L.P_ECG_MIN_BEATS] = config.ecg_min_beats
     p[L.P_ECG_DUR] = config.ecg_duration_ratio
+    p[L.P_ECG_NCH] = max(1.0, np.floor(config.ecg_breadth_difference * n_channels))
     p[L.P_BLOCK_Q] = config.noise_block_quantile
     p[L.P_SEG_END_FRAC] = config.segment_end_fraction_of_peak
     # Ring time constant of each mains family's fundamental notch, in samples.
