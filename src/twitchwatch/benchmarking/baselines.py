@@ -39,11 +39,17 @@ def numpy_memory_pass(data: np.ndarray, fs_hz: float) -> float:
     return float(np.abs(data).sum())
 
 
-def scipy_causal_pipeline(data: np.ndarray, fs_hz: float) -> np.ndarray:
+def pipeline_filters(fs_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scipy pipeline's band-pass (second-order sections) and notch (b, a) for `fs_hz`."""
     high = min(BAND_HZ[1], 0.45 * fs_hz)  # the band's top must stay below Nyquist at 250 Hz
     sos = np.vstack([signal.butter(2, BAND_HZ[0], "highpass", fs=fs_hz, output="sos"),
                      signal.butter(2, high, "lowpass", fs=fs_hz, output="sos")])
     b, a = signal.iirnotch(NOTCH_HZ, NOTCH_Q, fs=fs_hz)
+    return sos, b, a
+
+
+def scipy_causal_pipeline(data: np.ndarray, fs_hz: float) -> np.ndarray:
+    sos, b, a = pipeline_filters(fs_hz)
     y = signal.sosfilt(sos, data, axis=0)
     y = signal.lfilter(b, a, y, axis=0)
     return signal.lfilter([SMOOTHING_ALPHA], [1, SMOOTHING_ALPHA - 1], np.abs(y), axis=0)

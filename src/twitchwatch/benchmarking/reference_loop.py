@@ -19,7 +19,8 @@ import numpy as np
 from numba import njit
 from scipy import signal
 
-from twitchwatch.benchmarking.baselines import BAND_HZ, NOTCH_HZ, NOTCH_Q, SMOOTHING_ALPHA
+from twitchwatch.benchmarking.baselines import SMOOTHING_ALPHA, pipeline_filters
+from twitchwatch.engine.filters import _sos_step
 from twitchwatch.engine.vector_loops import channel_lanes
 
 #: issue 4: 60 M channel-samples/s where this loop reaches about 160 M/s
@@ -32,17 +33,15 @@ THRESHOLD_UV = 30.0
 
 @njit(cache=True, nogil=True)
 def _filter_envelope_threshold(x, sos, z, env, alpha, threshold, above):
-    """x (samples, channels) through `sos` (state z: sections x 2 x channels, scipy's sosfilt
-    arithmetic), then env += alpha * (|y| - env); above[c] counts samples with env > threshold."""
+    """x (samples, channels) through `sos` (state z: sections x 2 x channels; the engine's own
+    section step, scipy's sosfilt arithmetic), then env += alpha * (|y| - env); above[c] counts
+    samples with env > threshold."""
     n_sections = sos.shape[0]
     for i in range(x.shape[0]):
         for c in range(x.shape[1]):
             v = np.float64(x[i, c])
             for s in range(n_sections):
-                y = sos[s, 0] * v + z[s, 0, c]
-                z[s, 0, c] = sos[s, 1] * v - sos[s, 4] * y + z[s, 1, c]
-                z[s, 1, c] = sos[s, 2] * v - sos[s, 5] * y
-                v = y
+                v = _sos_step(sos, z, s, c, v)
             e = env[c] + alpha * (abs(v) - env[c])
             env[c] = e
             above[c] += 1 if e > threshold else 0
@@ -50,12 +49,8 @@ def _filter_envelope_threshold(x, sos, z, env, alpha, threshold, above):
 
 def reference_sos(fs_hz: float) -> np.ndarray:
     """The scipy pipeline's band-pass and notch, as one cascade of second-order sections."""
-    high = min(BAND_HZ[1], 0.45 * fs_hz)
-    return np.ascontiguousarray(np.vstack([
-        signal.butter(2, BAND_HZ[0], "highpass", fs=fs_hz, output="sos"),
-        signal.butter(2, high, "lowpass", fs=fs_hz, output="sos"),
-        signal.tf2sos(*signal.iirnotch(NOTCH_HZ, NOTCH_Q, fs=fs_hz)),
-    ]), dtype=np.float64)
+    bandpass, b, a = pipeline_filters(fs_hz)
+    return np.ascontiguousarray(np.vstack([bandpass, signal.tf2sos(b, a)]), dtype=np.float64)
 
 
 class ReferenceLoop:

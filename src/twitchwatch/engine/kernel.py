@@ -52,6 +52,12 @@ def _sorted_replace(ordered, count, old, new, full):
 
 
 @njit(cache=True, nogil=True)
+def _larger(a, b):
+    """Python's max(a, b) as a select (`a` unless `b` is larger): LLVM keeps it branch-free."""
+    return b if b > a else a
+
+
+@njit(cache=True, nogil=True)
 def _ratio(a, b):
     lo = min(a, b)
     if lo <= 0.0:
@@ -1013,10 +1019,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, 
                     seg_onmax[c] = onmax
                     # The potential's extent: where the onset band stands out of its noise (a small
                     # potential shows there for longer than in the broader detection band)...
-                    level = edge_frac * onmax
-                    floor_level = wave_k * floor_on[c]
-                    level = level if level > floor_level else floor_level
-                    stands_out = ao > level
+                    stands_out = ao > _larger(wave_k * floor_on[c], edge_frac * onmax)
                     # (selects where the outcome is random from sample to sample; a branch only
                     # where a new potential starts, which is rare)
                     if stands_out and (amp_first[c] < 0 or n - amp_last[c] > pot_gap):
@@ -1031,11 +1034,8 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, 
                     amp_last[c] = n if stands_out else amp_last[c]
                     # ...its phases: sign changes of the detection band where that stands out (the
                     # narrower onset band would add phases of its own)
-                    level = edge_frac * absmax
-                    floor_level = wave_k * floor_rms[c]
-                    level = level if level > floor_level else floor_level
                     sign = 1 if yd > 0 else -1
-                    turns = ay > level and sign != last_sign[c]
+                    turns = ay > _larger(wave_k * floor_rms[c], edge_frac * absmax) and sign != last_sign[c]
                     phases[c] += 1 if turns else 0
                     last_sign[c] = sign if turns else last_sign[c]
                 if n - last_clip[c] <= clip_hold:
@@ -1051,9 +1051,7 @@ def process_chunk(x, scale, sos_bp, sos_notch, notch_count, sos_det, sos_on, p, 
                     any_active_in_episode = True
                 emax = e if e > seg_emax[c] else seg_emax[c]
                 seg_emax[c] = emax
-                off = seg_end_frac * emax
-                off = off if off > t_off[c] else t_off[c]  # max(t_off, off), as Python's max
-                last_above[c] = n if e > off else last_above[c]
+                last_above[c] = n if e > _larger(t_off[c], seg_end_frac * emax) else last_above[c]
                 if n - last_above[c] > merge_gap:
                     _close_segment(c, n, p, ci, cf, seg_i, seg_f, run_i, pend_i, pend_f, gi, recent)
 
